@@ -52,7 +52,7 @@ func Translate(opts Options) (*Result, error) {
 	res := &Result{Rendered: out}
 	for _, e := range rpt.Entries {
 		res.Warnings = append(res.Warnings, Entry{Severity: e.Kind.String(), Source: -1,
-			Line: e.Marker.StartP.Line, Column: e.Marker.StartP.Column, Path: e.Context.String(), Message: e.Message})
+			Line: int(e.Marker.StartP.Line), Column: int(e.Marker.StartP.Column), Path: e.Context.String(), Message: e.Message})
 	}
 	return res, nil
 }
