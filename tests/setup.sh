@@ -9,7 +9,7 @@ packages=(
   ignition
   openssh-server openssh-client
   busybox-static cpio e2fsprogs kmod
-  mmdebstrap btrfs-progs
+  mmdebstrap btrfs-progs fdisk
   passwd sudo ca-certificates
 )
 
