@@ -1,0 +1,86 @@
+package verify
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+)
+
+// Auth is how the verifier logs in: a private key (PEM or OpenSSH format,
+// optionally encrypted), an SSH agent socket, or both (the key is tried first).
+type Auth struct {
+	PrivateKey  []byte
+	Passphrase  []byte
+	AgentSocket string
+}
+
+// ParsePrivateKey parses a private key for SSH login. Errors say why the key
+// was refused and never include key material.
+func ParsePrivateKey(pemBytes, passphrase []byte) (ssh.Signer, error) {
+	var (
+		signer ssh.Signer
+		err    error
+	)
+	if len(passphrase) > 0 {
+		signer, err = ssh.ParsePrivateKeyWithPassphrase(pemBytes, passphrase)
+	} else {
+		signer, err = ssh.ParsePrivateKey(pemBytes)
+	}
+	if err == nil {
+		return signer, nil
+	}
+	var missing *ssh.PassphraseMissingError
+	switch {
+	case errors.As(err, &missing):
+		return nil, errors.New("private key is encrypted: set private_key_passphrase")
+	case errors.Is(err, x509.IncorrectPasswordError):
+		return nil, errors.New("private key passphrase is wrong")
+	case strings.Contains(err.Error(), "no key found"):
+		return nil, errors.New("private key is not a PEM or OpenSSH private key " +
+			"(expected a block starting with -----BEGIN ... PRIVATE KEY-----)")
+	case len(passphrase) > 0 && strings.Contains(err.Error(), "not encrypted"):
+		return nil, errors.New("private key is not encrypted but a passphrase was given: remove private_key_passphrase")
+	}
+	return nil, fmt.Errorf("private key cannot be parsed: %s", redactKeyError(err))
+}
+
+// redactKeyError keeps an x/crypto parse error's reason but cuts anything
+// after a colon-quoted value, in case a library ever echoes input.
+func redactKeyError(err error) string {
+	msg := err.Error()
+	if i := strings.IndexAny(msg, "\"'"); i >= 0 {
+		msg = msg[:i] + "(value omitted)"
+	}
+	return msg
+}
+
+// authMethods turns Auth into SSH auth methods. The returned closer releases
+// the agent connection, if any.
+func (a Auth) authMethods() ([]ssh.AuthMethod, func(), error) {
+	var methods []ssh.AuthMethod
+	closer := func() {}
+	if len(a.PrivateKey) > 0 {
+		signer, err := ParsePrivateKey(a.PrivateKey, a.Passphrase)
+		if err != nil {
+			return nil, closer, err
+		}
+		methods = append(methods, ssh.PublicKeys(signer))
+	}
+	if a.AgentSocket != "" {
+		conn, err := net.Dial("unix", a.AgentSocket)
+		if err != nil {
+			return nil, closer, fmt.Errorf("open SSH agent socket %s: %w", a.AgentSocket, err)
+		}
+		closer = func() { _ = conn.Close() }
+		methods = append(methods, ssh.PublicKeysCallback(agent.NewClient(conn).Signers))
+	}
+	if len(methods) == 0 {
+		return nil, closer, errors.New("no credentials: set private_key or agent_socket")
+	}
+	return methods, closer, nil
+}

@@ -1,0 +1,376 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+)
+
+// Target is one node to verify and how to log in to it.
+type Target struct {
+	Host    string
+	Port    int
+	User    string
+	Auth    Auth
+	HostKey HostKeyPolicy
+}
+
+// Address returns host:port.
+func (t Target) Address() string {
+	return net.JoinHostPort(t.Host, strconv.Itoa(t.Port))
+}
+
+// Timeouts bound each network step. Zero fields take the defaults.
+type Timeouts struct {
+	Dial      time.Duration // TCP connect, default 10s
+	Handshake time.Duration // SSH handshake and login, default 15s
+	Check     time.Duration // one check (file read, command), default 30s
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	if t.Dial <= 0 {
+		t.Dial = 10 * time.Second
+	}
+	if t.Handshake <= 0 {
+		t.Handshake = 15 * time.Second
+	}
+	if t.Check <= 0 {
+		t.Check = 30 * time.Second
+	}
+	return t
+}
+
+// permanentError marks a connection error that retrying cannot fix (a changed
+// host key, refused credentials, no common algorithm).
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// IsPermanent reports whether err is a connection error that waiting will
+// not fix.
+func IsPermanent(err error) bool {
+	var p *permanentError
+	return errors.As(err, &p)
+}
+
+// errConnectionLost says the SSH connection closed while a check ran.
+var errConnectionLost = errors.New("connection to the node was lost")
+
+// nodeConn is the one SSH connection to a node: one SFTP session for files,
+// command sessions on the same connection.
+type nodeConn struct {
+	client   *ssh.Client
+	sftp     *sftp.Client
+	closeAux func()
+	dead     chan struct{}
+	hostKey  ssh.PublicKey
+	timeout  time.Duration
+	user     string
+
+	idOnce sync.Once
+	users  []IDEntry
+	groups []IDEntry
+	idErr  error
+}
+
+// dial opens the connection: TCP with the dial timeout, then the SSH
+// handshake and login under the handshake timeout, then the SFTP session.
+func dial(ctx context.Context, t Target, to Timeouts) (*nodeConn, error) {
+	to = to.withDefaults()
+	methods, closeAux, err := t.Auth.authMethods()
+	if err != nil {
+		return nil, &permanentError{err}
+	}
+	checker := &hostKeyChecker{policy: t.HostKey}
+	cfg := &ssh.ClientConfig{
+		User:            t.User,
+		Auth:            methods,
+		HostKeyCallback: checker.callback,
+		Timeout:         to.Dial,
+	}
+	if t.HostKey.Pin != nil {
+		cfg.HostKeyAlgorithms = t.HostKey.Pin.Algorithms()
+	}
+
+	d := net.Dialer{Timeout: to.Dial}
+	raw, err := d.DialContext(ctx, "tcp", t.Address())
+	if err != nil {
+		closeAux()
+		return nil, fmt.Errorf("dial %s: %w", t.Address(), err)
+	}
+	_ = raw.SetDeadline(time.Now().Add(to.Handshake))
+	stop := context.AfterFunc(ctx, func() { _ = raw.Close() })
+	sshConn, chans, reqs, err := ssh.NewClientConn(raw, t.Address(), cfg)
+	stop()
+	if err != nil {
+		_ = raw.Close()
+		closeAux()
+		return nil, classifyHandshakeError(t, checker, err)
+	}
+	_ = raw.SetDeadline(time.Time{})
+	client := ssh.NewClient(sshConn, chans, reqs)
+
+	c := &nodeConn{client: client, closeAux: closeAux, dead: make(chan struct{}),
+		hostKey: checker.seen, timeout: to.Check, user: t.User}
+	go func() {
+		_ = client.Wait()
+		close(c.dead)
+	}()
+	if err := c.within(ctx, func() error {
+		var err error
+		c.sftp, err = sftp.NewClient(client)
+		return err
+	}); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("start sftp session on %s: %w", t.Address(), err)
+	}
+	return c, nil
+}
+
+func classifyHandshakeError(t Target, checker *hostKeyChecker, err error) error {
+	var mismatch *HostKeyMismatchError
+	if errors.As(err, &mismatch) {
+		return &permanentError{mismatch}
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "unable to authenticate"):
+		return &permanentError{fmt.Errorf("log in to %s as %q: the node refused the credentials (%w)",
+			t.Address(), t.User, err)}
+	case strings.Contains(msg, "no common algorithm"):
+		return &permanentError{fmt.Errorf("ssh handshake with %s: no algorithm in common; the node's sshd "+
+			"must offer one that golang.org/x/crypto/ssh supports (%w)", t.Address(), err)}
+	case strings.Contains(msg, "no host key to check against"):
+		return &permanentError{err}
+	}
+	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		return fmt.Errorf("ssh handshake with %s timed out: %w", t.Address(), err)
+	}
+	return fmt.Errorf("ssh handshake with %s: %w", t.Address(), err)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// Close ends the SFTP session and the connection.
+func (c *nodeConn) Close() {
+	if c.sftp != nil {
+		_ = c.sftp.Close()
+	}
+	_ = c.client.Close()
+	c.closeAux()
+}
+
+// lost reports whether the connection has gone away.
+func (c *nodeConn) lost() bool {
+	select {
+	case <-c.dead:
+		return true
+	default:
+		return false
+	}
+}
+
+// within runs op under the per-check timeout. SFTP calls cannot be
+// cancelled; a call that outlives its timeout is abandoned and its result
+// dropped.
+func (c *nodeConn) within(ctx context.Context, op func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- op() }()
+	select {
+	case err := <-done:
+		if err != nil && c.lost() {
+			return fmt.Errorf("%w: %v", errConnectionLost, err)
+		}
+		return err
+	case <-c.dead:
+		return errConnectionLost
+	case <-ctx.Done():
+		return fmt.Errorf("timed out after %s: %w", c.timeout, ctx.Err())
+	}
+}
+
+// readFile reads a file over SFTP (following symlinks).
+func (c *nodeConn) readFile(ctx context.Context, path string) ([]byte, error) {
+	var data []byte
+	err := c.within(ctx, func() error {
+		f, err := c.sftp.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		// Read in small steps: files under /proc and /sys report size 0.
+		var buf bytes.Buffer
+		chunk := make([]byte, 32*1024)
+		for {
+			n, err := f.Read(chunk)
+			buf.Write(chunk[:n])
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			if buf.Len() > 16<<20 {
+				return errors.New("file larger than 16 MiB")
+			}
+		}
+		data = buf.Bytes()
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s over sftp: %w", path, err)
+	}
+	return data, nil
+}
+
+// lstat stats a path over SFTP without following a final symlink.
+func (c *nodeConn) lstat(ctx context.Context, path string) (fs.FileInfo, error) {
+	var fi fs.FileInfo
+	err := c.within(ctx, func() error {
+		var err error
+		fi, err = c.sftp.Lstat(path)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lstat %s over sftp: %w", path, err)
+	}
+	return fi, nil
+}
+
+// readLink reads a symlink's target over SFTP.
+func (c *nodeConn) readLink(ctx context.Context, path string) (string, error) {
+	var target string
+	err := c.within(ctx, func() error {
+		var err error
+		target, err = c.sftp.ReadLink(path)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("readlink %s over sftp: %w", path, err)
+	}
+	return target, nil
+}
+
+// readDir lists a directory over SFTP.
+func (c *nodeConn) readDir(ctx context.Context, path string) ([]fs.FileInfo, error) {
+	var list []fs.FileInfo
+	err := c.within(ctx, func() error {
+		var err error
+		list, err = c.sftp.ReadDir(path)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %s over sftp: %w", path, err)
+	}
+	return list, nil
+}
+
+// CommandResult is what a command printed and how it exited.
+type CommandResult struct {
+	Stdout   []byte
+	Stderr   []byte
+	ExitCode int
+}
+
+// run executes argv in a new session on the connection, with LC_ALL=C so that
+// tools print untranslated output. A non-zero exit is a result, not an error.
+func (c *nodeConn) run(ctx context.Context, argv []string) (CommandResult, error) {
+	var res CommandResult
+	cmdline := ShellQuote(append([]string{"env", "LC_ALL=C"}, argv...))
+	sess, err := c.client.NewSession()
+	if err != nil {
+		if c.lost() {
+			return res, fmt.Errorf("run %s: %w", argv[0], errConnectionLost)
+		}
+		return res, fmt.Errorf("open ssh session for %s: %w", argv[0], err)
+	}
+	defer sess.Close()
+	var stdout, stderr limitedBuffer
+	sess.Stdout, sess.Stderr = &stdout, &stderr
+	err = c.within(ctx, func() error {
+		err := sess.Run(cmdline)
+		var exit *ssh.ExitError
+		if errors.As(err, &exit) {
+			res.ExitCode = exit.ExitStatus()
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		_ = sess.Signal(ssh.SIGKILL)
+		return res, fmt.Errorf("run %s: %w", argv[0], err)
+	}
+	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
+	return res, nil
+}
+
+// limitedBuffer keeps the first 1 MiB written to it and drops the rest.
+type limitedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if room := 1<<20 - b.buf.Len(); room > 0 {
+		b.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (b *limitedBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.buf.Bytes()...)
+}
+
+// idTables reads the user and group tables once per connection: /etc/passwd
+// and /etc/group, plus Flatcar's /usr/share/baselayout/{passwd,group}, which
+// its nss-altfiles module serves for the image's system accounts.
+func (c *nodeConn) idTables(ctx context.Context) (users, groups []IDEntry, err error) {
+	c.idOnce.Do(func() {
+		for _, f := range []struct {
+			path string
+			into *[]IDEntry
+			must bool
+		}{
+			{"/etc/passwd", &c.users, true},
+			{"/usr/share/baselayout/passwd", &c.users, false},
+			{"/etc/group", &c.groups, true},
+			{"/usr/share/baselayout/group", &c.groups, false},
+		} {
+			data, err := c.readFile(ctx, f.path)
+			if err != nil {
+				if f.must || !isNotExist(err) {
+					c.idErr = err
+					return
+				}
+				continue
+			}
+			*f.into = append(*f.into, ParseIDTable(data)...)
+		}
+	})
+	return c.users, c.groups, c.idErr
+}
+
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+func isPermission(err error) bool { return errors.Is(err, fs.ErrPermission) }

@@ -1,0 +1,216 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+)
+
+// Facts is what a node says about itself, gathered alongside the checks.
+type Facts struct {
+	OSID           string // os-release ID, e.g. "flatcar", "opensuse-microos"
+	OSVersion      string // os-release VERSION
+	OSVersionID    string // os-release VERSION_ID
+	Family         string // "flatcar", "microos" or "" when not recognised
+	BootID         string // /proc/sys/kernel/random/boot_id: changes on every boot
+	BootedSlot     string // "USR-A" or "USR-B" on A/B /usr nodes, else ""
+	BootedSnapshot *int   // btrfs snapshot number of "/" on MicroOS-like nodes
+	FailedUnits    []string
+	RebootPending  bool
+	RebootReason   string   // what says a reboot is pending
+	Problems       []string // facts that could not be gathered, with why
+}
+
+// familyOf maps an os-release ID (and ID_LIKE) to a hardnode OS family.
+func familyOf(osr OSRelease) string {
+	ids := append([]string{osr.ID}, strings.Fields(osr.Fields["ID_LIKE"])...)
+	for _, id := range ids {
+		switch id {
+		case "flatcar":
+			return "flatcar"
+		case "opensuse-microos", "microos":
+			return "microos"
+		}
+	}
+	return ""
+}
+
+// gatherFacts reads the node's facts. It fails only when the connection is
+// lost; a fact that cannot be read is recorded in Problems.
+func gatherFacts(ctx context.Context, c *nodeConn) (Facts, error) {
+	var f Facts
+	note := func(err error) error {
+		if errors.Is(err, errConnectionLost) {
+			return err
+		}
+		f.Problems = append(f.Problems, err.Error())
+		return nil
+	}
+
+	osr, err := readOSRelease(ctx, c)
+	if err != nil {
+		if err := note(err); err != nil {
+			return f, err
+		}
+	}
+	f.OSID, f.OSVersion, f.OSVersionID, f.Family = osr.ID, osr.Version, osr.VersionID, familyOf(osr)
+
+	if data, err := c.readFile(ctx, "/proc/sys/kernel/random/boot_id"); err == nil {
+		f.BootID = strings.TrimSpace(string(data))
+	} else if err := note(err); err != nil {
+		return f, err
+	}
+
+	if f.BootedSlot, err = bootedSlot(ctx, c); err != nil {
+		if err := note(err); err != nil {
+			return f, err
+		}
+	}
+	if data, err := c.readFile(ctx, "/proc/mounts"); err == nil {
+		if n, ok := BootedSnapshot(ParseProcMounts(data)); ok {
+			f.BootedSnapshot = &n
+		}
+	} else if err := note(err); err != nil {
+		return f, err
+	}
+
+	res, err := c.run(ctx, []string{"systemctl", "--failed", "--plain", "--no-legend", "--no-pager"})
+	switch {
+	case err != nil:
+		if err := note(err); err != nil {
+			return f, err
+		}
+	case res.ExitCode != 0:
+		f.Problems = append(f.Problems, fmt.Sprintf("systemctl --failed exited %d: %s",
+			res.ExitCode, firstLine(res.Stderr)))
+	default:
+		f.FailedUnits = ParseUnitList(res.Stdout)
+	}
+
+	if err := rebootPending(ctx, c, &f); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// readOSRelease reads /etc/os-release, falling back to /usr/lib/os-release as
+// the os-release specification says.
+func readOSRelease(ctx context.Context, c *nodeConn) (OSRelease, error) {
+	data, err := c.readFile(ctx, "/etc/os-release")
+	if err != nil && isNotExist(err) {
+		data, err = c.readFile(ctx, "/usr/lib/os-release")
+	}
+	if err != nil {
+		return OSRelease{}, err
+	}
+	return ParseOSRelease(data), nil
+}
+
+// rebootPending looks for the signs each family leaves when an update waits
+// for a reboot: /run/reboot-needed (MicroOS transactional-update),
+// /run/reboot-required (Debian-style tools), and on Flatcar the
+// update_engine status UPDATE_STATUS_UPDATED_NEED_REBOOT.
+func rebootPending(ctx context.Context, c *nodeConn, f *Facts) error {
+	for _, p := range []string{"/run/reboot-needed", "/run/reboot-required"} {
+		_, err := c.lstat(ctx, p)
+		if err == nil {
+			f.RebootPending, f.RebootReason = true, p+" exists"
+			return nil
+		}
+		if errors.Is(err, errConnectionLost) {
+			return err
+		}
+		if !isNotExist(err) {
+			f.Problems = append(f.Problems, err.Error())
+		}
+	}
+	if f.Family != "flatcar" {
+		return nil
+	}
+	res, err := c.run(ctx, []string{"update_engine_client", "-status"})
+	switch {
+	case err != nil:
+		if errors.Is(err, errConnectionLost) {
+			return err
+		}
+		f.Problems = append(f.Problems, err.Error())
+	case res.ExitCode != 0:
+		f.Problems = append(f.Problems, fmt.Sprintf("update_engine_client -status exited %d", res.ExitCode))
+	case strings.Contains(string(res.Stdout)+string(res.Stderr), "UPDATE_STATUS_UPDATED_NEED_REBOOT"):
+		f.RebootPending, f.RebootReason = true, "update_engine: UPDATE_STATUS_UPDATED_NEED_REBOOT"
+	}
+	return nil
+}
+
+// bootedSlot finds which of USR-A and USR-B the /usr mount comes from, by
+// comparing the /usr mount's device (its source, its sysfs name, and the
+// devices below it when /usr is a dm-verity mapping, as on Flatcar) with the
+// targets of /dev/disk/by-partlabel/USR-A and USR-B. "" when the node has no
+// such partitions.
+func bootedSlot(ctx context.Context, c *nodeConn) (string, error) {
+	var targets [2]string
+	labels := [2]string{"USR-A", "USR-B"}
+	any := false
+	for i, label := range labels {
+		t, err := c.readLink(ctx, "/dev/disk/by-partlabel/"+label)
+		if err != nil {
+			if isNotExist(err) {
+				continue
+			}
+			return "", err
+		}
+		targets[i], any = path.Base(t), true
+	}
+	if !any {
+		return "", nil
+	}
+
+	data, err := c.readFile(ctx, "/proc/self/mountinfo")
+	if err != nil {
+		return "", err
+	}
+	usr, ok := FindMount(ParseMountInfo(data), "/usr")
+	if !ok {
+		return "", errors.New("booted slot: USR-A/USR-B exist but /usr is not a mount point")
+	}
+	devices := map[string]bool{}
+	if strings.HasPrefix(usr.Source, "/dev/") {
+		devices[path.Base(usr.Source)] = true
+		if t, err := c.readLink(ctx, usr.Source); err == nil {
+			devices[path.Base(t)] = true
+		}
+	}
+	sysDev := fmt.Sprintf("/sys/dev/block/%d:%d", usr.Major, usr.Minor)
+	if t, err := c.readLink(ctx, sysDev); err == nil {
+		devices[path.Base(t)] = true
+	}
+	if slaves, err := c.readDir(ctx, sysDev+"/slaves"); err == nil {
+		for _, s := range slaves {
+			devices[s.Name()] = true
+		}
+	}
+	for i, label := range labels {
+		if targets[i] != "" && (devices[targets[i]] || devices[label]) {
+			return label, nil
+		}
+	}
+	return "", fmt.Errorf("booted slot: /usr comes from %s (%d:%d), which is neither USR-A (%s) nor USR-B (%s)",
+		usr.Source, usr.Major, usr.Minor, targets[0], targets[1])
+}
+
+func firstLine(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return truncate(s, 200)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
