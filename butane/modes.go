@@ -18,7 +18,7 @@ func decimalModeMessage(root *yaml.Node, line, column int) string {
 	if err != nil {
 		return fmt.Sprintf("file mode %s looks like an octal number written in decimal; add a leading zero", n.Value)
 	}
-	return fmt.Sprintf("mode %d is decimal (octal %#o); you probably meant 0%s: write it with a leading zero",
+	return fmt.Sprintf("mode %d is decimal (octal 0o%o); you probably meant 0%s: write it with a leading zero",
 		dec, dec, n.Value)
 }
 
