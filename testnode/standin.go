@@ -12,10 +12,12 @@ import (
 // tests/standin/build.sh (its contract: tests/standin/README.md). Paths in it
 // are relative to the manifest's directory.
 type Manifest struct {
-	Kernel   string                    `json:"kernel"`
-	Initrd   string                    `json:"initrd"`
-	Append   string                    `json:"append"`
-	Families map[string]ManifestFamily `json:"families"`
+	Kernel string `json:"kernel"`
+	Initrd string `json:"initrd"`
+	Append string `json:"append"`
+	// MemoryMiB is the guest memory the stand-in needs; 0: not stated.
+	MemoryMiB int                       `json:"memory_mib"`
+	Families  map[string]ManifestFamily `json:"families"`
 }
 
 // ManifestFamily is the stand-in of one OS family.
@@ -48,6 +50,7 @@ type Standin struct {
 	Versions       []string // sorted
 	BrokenVersions []string
 	SELinux        bool
+	MemoryMiB      int // recommended guest memory; 0: not stated
 }
 
 // LoadStandin reads the stand-in manifest at path and returns the boot
@@ -99,6 +102,7 @@ func LoadStandin(path string, family Family) (Standin, error) {
 		BaseVersion:    fam.BaseVersion,
 		BrokenVersions: fam.BrokenVersions,
 		SELinux:        fam.SELinux,
+		MemoryMiB:      m.MemoryMiB,
 	}
 	if s.FwCfgKey == "" {
 		s.FwCfgKey = ConfigKey(family)
@@ -113,8 +117,12 @@ func LoadStandin(path string, family Family) (Standin, error) {
 	return s, nil
 }
 
-// Apply copies the stand-in's boot inputs into cfg.
+// Apply copies the stand-in's boot inputs into cfg, and its recommended
+// memory when cfg states none.
 func (s Standin) Apply(cfg Config) Config {
+	if cfg.MemoryMiB == 0 {
+		cfg.MemoryMiB = s.MemoryMiB
+	}
 	cfg.Kernel = s.Kernel
 	cfg.Initrd = s.Initrd
 	cfg.KernelArgs = s.KernelArgs
