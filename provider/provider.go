@@ -52,6 +52,7 @@ func (p *hardnodeProvider) Configure(_ context.Context, _ provider.ConfigureRequ
 func (p *hardnodeProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		// hardnode_butane, hardnode_node_config, hardnode_node_facts
+		NewButaneDataSource,
 	}
 }
 
@@ -59,6 +60,7 @@ func (p *hardnodeProvider) DataSources(_ context.Context) []func() datasource.Da
 func (p *hardnodeProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		// hardnode_node_verification, hardnode_test_node
+		NewTestNodeResource,
 	}
 }
 
@@ -66,5 +68,6 @@ func (p *hardnodeProvider) Resources(_ context.Context) []func() resource.Resour
 func (p *hardnodeProvider) Functions(_ context.Context) []func() function.Function {
 	return []func() function.Function{
 		// provider::hardnode::butane
+		NewButaneFunction,
 	}
 }
