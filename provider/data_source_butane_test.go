@@ -151,7 +151,7 @@ func TestAccButaneDataSource_target(t *testing.T) {
 			},
 			{
 				Config: butaneConfig("  content = " + hcl(testButaneFlatcar) + "  target = \"microos\"\n"),
-				Check: resource.TestCheckResourceAttr("data.hardnode_butane.test", "ignition_version", "3.6.0"),
+				Check:  resource.TestCheckResourceAttr("data.hardnode_butane.test", "ignition_version", "3.6.0"),
 			},
 			{
 				Config: butaneConfig("  content = " + hcl(testButaneFlatcar) +
