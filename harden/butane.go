@@ -2,8 +2,11 @@ package harden
 
 import (
 	"bytes"
+	"compress/gzip"
+	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -66,8 +69,33 @@ type bName struct {
 }
 
 type bContents struct {
-	Inline string `yaml:"inline"`
+	Inline      *string `yaml:"inline,omitempty"`
+	Source      string  `yaml:"source,omitempty"`
+	Compression string  `yaml:"compression,omitempty"`
 }
+
+// inline is file content written into the config as text.
+func inline(s string) bContents { return bContents{Inline: &s} }
+
+// gzipDataURL carries large generated content precompressed, which Butane
+// passes through instead of escaping it (most of the rendering time of a
+// node went into the seccomp profile).
+func gzipDataURL(s string) (bContents, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return bContents{}, fmt.Errorf("compress: %w", err)
+	}
+	if _, err := zw.Write([]byte(s)); err != nil {
+		return bContents{}, fmt.Errorf("compress: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return bContents{}, fmt.Errorf("compress: %w", err)
+	}
+	return bContents{Source: "data:;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), Compression: "gzip"}, nil
+}
+
+var seccompContents = sync.OnceValues(func() (bContents, error) { return gzipDataURL(SeccompProfile) })
 
 type bSystemd struct {
 	Units []bUnit `yaml:"units"`
@@ -109,23 +137,28 @@ func (p *plan) butane() ([]byte, error) {
 			Shell: "/usr/sbin/nologin"})
 	}
 
-	if n.mountSubvolumes() {
-		for _, sub := range []string{"home", "var"} {
-			cfg.Storage.Filesystems = append(cfg.Storage.Filesystems, bFilesystem{
-				Device: "/dev/disk/by-label/ROOT", Format: "btrfs", Path: "/" + sub,
-				MountOptions: []string{"subvol=/@/" + sub},
-			})
-		}
+	if n.mountHome() {
+		cfg.Storage.Filesystems = append(cfg.Storage.Filesystems, bFilesystem{
+			Device: "/dev/disk/by-label/ROOT", Format: "btrfs", Path: "/home",
+			MountOptions: []string{"subvol=/@/home"},
+		})
 	}
 
 	yes := true
 	for _, f := range p.files {
 		bf := bFile{Path: f.path, Mode: octalMode(f.mode), User: bName{"root"}, Group: bName{"root"}}
-		if f.append {
-			bf.Append = []bContents{{Inline: f.contents}}
-		} else {
-			bf.Overwrite = &yes
-			bf.Contents = &bContents{Inline: f.contents}
+		switch {
+		case f.append:
+			bf.Append = []bContents{inline(f.contents)}
+		case f.path == SeccompProfilePath && f.contents == SeccompProfile:
+			c, err := seccompContents()
+			if err != nil {
+				return nil, err
+			}
+			bf.Overwrite, bf.Contents = &yes, &c
+		default:
+			c := inline(f.contents)
+			bf.Overwrite, bf.Contents = &yes, &c
 		}
 		cfg.Storage.Files = append(cfg.Storage.Files, bf)
 	}

@@ -27,7 +27,7 @@ func (p *plan) expectations() (*expect.Document, error) {
 	add(expect.Check{ID: "admin-sudo", Kind: expect.KindCommand, AsUser: "root", Argv: []string{"id", "-un"},
 		StdoutMatches: "^root$"})
 
-	for _, f := range p.files {
+	for _, f := range append(append([]managedFile(nil), p.files...), p.bootFiles...) {
 		for _, c := range fileChecks(f) {
 			add(c)
 		}

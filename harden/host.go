@@ -15,6 +15,7 @@ const (
 	TransactionalPath   = "/etc/transactional-update.conf"
 	RebootmgrConfigPath = "/etc/rebootmgr/rebootmgr.conf"
 	LingerDir           = "/var/lib/systemd/linger"
+	LingerTmpfilesPath  = "/etc/tmpfiles.d/hardnode-linger.conf"
 )
 
 // baselineSysctls restrict what unprivileged code learns about and does to

@@ -148,11 +148,12 @@ type UpdatePolicy struct {
 
 // MicroOSOptions are MicroOS specifics.
 type MicroOSOptions struct {
-	// MountSubvolumes declares the /home and /var btrfs subvolumes so that
-	// users' homes and files under /var land on them, not on the root
-	// subvolume they hide. nil: true. Set false only for nodes whose /home
-	// and /var are plain directories of the root filesystem (test stand-ins).
-	MountSubvolumes *bool
+	// MountHome declares the /home btrfs subvolume (device
+	// /dev/disk/by-label/ROOT, subvol=/@/home) so that Ignition creates the
+	// users' homes and SSH keys on it, not on the root subvolume it hides.
+	// nil: true. Set false only where /home is a plain directory of the root
+	// filesystem (test stand-ins): Ignition's disks stage would refuse it.
+	MountHome *bool
 }
 
 // DefaultContainerUID is the first UID given to container users without one.
@@ -203,6 +204,6 @@ func (n *Node) rootlessNetwork() string {
 	return n.Podman.RootlessNetwork
 }
 
-func (n *Node) mountSubvolumes() bool {
-	return n.OS == MicroOS && (n.MicroOS.MountSubvolumes == nil || *n.MicroOS.MountSubvolumes)
+func (n *Node) mountHome() bool {
+	return n.OS == MicroOS && (n.MicroOS.MountHome == nil || *n.MicroOS.MountHome)
 }

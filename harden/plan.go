@@ -32,6 +32,8 @@ type plan struct {
 	files   []managedFile
 	units   []managedUnit
 	linger  map[string]bool
+	// bootFiles appear only once the node boots (not written by Ignition).
+	bootFiles []managedFile
 }
 
 func newPlan(n *Node) (*plan, error) {
@@ -127,11 +129,7 @@ func (p *plan) build() error {
 		p.file(managedFile{id: "quadlet-" + q.User + "-" + q.Name, path: QuadletPath(uids[q.User], q.Name),
 			mode: 0o644, contents: n.quadletUnit(q)})
 	}
-	for _, u := range n.ContainerUsers {
-		if p.linger[u.Name] {
-			p.file(managedFile{id: "linger-" + u.Name, path: LingerDir + "/" + u.Name, mode: 0o644})
-		}
-	}
+	p.buildLinger()
 
 	// Updates: exactly one reboot manager.
 	p.buildUpdate()
@@ -157,5 +155,29 @@ func (p *plan) buildUpdate() {
 		p.unit("rebootmgr", "rebootmgr.service", "enabled")
 	} else {
 		p.unit("rebootmgr", "rebootmgr.service", "masked")
+	}
+}
+
+// buildLinger marks users whose services run without a login. Flatcar's
+// initrd sees /var, so the flag file is written directly; MicroOS's /var is
+// a subvolume the initrd does not mount, so systemd-tmpfiles creates the
+// flag at boot from a line under /etc.
+func (p *plan) buildLinger() {
+	var tmpfiles strings.Builder
+	for _, u := range p.node.ContainerUsers {
+		if !p.linger[u.Name] {
+			continue
+		}
+		flag := LingerDir + "/" + u.Name
+		if p.node.OS == MicroOS {
+			fmt.Fprintf(&tmpfiles, "f %s 0644 root root -\n", flag)
+			p.bootFiles = append(p.bootFiles, managedFile{id: "linger-" + u.Name, path: flag, mode: 0o644})
+			continue
+		}
+		p.file(managedFile{id: "linger-" + u.Name, path: flag, mode: 0o644})
+	}
+	if tmpfiles.Len() > 0 {
+		p.file(managedFile{id: "linger-tmpfiles", path: LingerTmpfilesPath, mode: 0o644,
+			contents: "# Managed by hardnode: linger flags, created at boot.\n" + tmpfiles.String()})
 	}
 }

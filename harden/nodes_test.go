@@ -1,0 +1,91 @@
+package harden
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// fixture reads a file of testdata/.
+func fixture(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatalf("read fixture: %v", err)
+	}
+	return string(b)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// testNode is one node description of the golden and Ignition tests.
+type testNode struct {
+	name string
+	node func(t testing.TB) *Node
+}
+
+// testNodes covers both OS families, both levels, every update strategy,
+// explicit and allocated IDs, both trust types and Quadlet units.
+func testNodes() []testNode {
+	return []testNode{
+		{"flatcar-minimal", func(t testing.TB) *Node {
+			return &Node{OS: Flatcar, Admin: AdminUser{SSHAuthorizedKeys: []string{fixture(t, "admin_ed25519.pub")}}}
+		}},
+		{"flatcar-restricted-full", func(t testing.TB) *Node {
+			return &Node{
+				OS: Flatcar, Level: Restricted, Hostname: "edge-1.example.internal",
+				Admin: AdminUser{SSHAuthorizedKeys: []string{fixture(t, "admin_ed25519.pub")}},
+				SSH:   SSHConfig{HostKey: fixture(t, "host_ed25519")},
+				ContainerUsers: []ContainerUser{
+					{Name: "web", Linger: true},
+					{Name: "batch", UID: 6100, SubIDs: &SubIDRange{Start: 300000, Count: 131072}},
+					{Name: "metrics", SubIDCount: 70000},
+				},
+				Podman: PodmanConfig{
+					Trust: []RegistryTrust{
+						{Scope: "ghcr.io/acme", Type: TrustSigstore, Key: fixture(t, "cosign.pub")},
+						{Scope: "quay.io/acme/batch", Type: TrustGPG, Key: fixture(t, "signer.gpg")},
+					},
+					Quadlets: []Quadlet{
+						{Name: "web", User: "web", Image: "ghcr.io/acme/web:1.4.2", PublishPorts: []string{"8080:8080"},
+							AddCapabilities: []string{"NET_BIND_SERVICE"}, Environment: map[string]string{"MODE": "prod"}},
+						{Name: "nightly", User: "batch", Image: "quay.io/acme/batch@sha256:" +
+							"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", UserNS: "nomap"},
+					},
+				},
+				Update:  UpdatePolicy{Strategy: UpdateReboot, WindowStart: "Thu 04:00", WindowLength: "1h30m", Group: "stable"},
+				Sysctls: map[string]string{"vm.max_map_count": "262144"},
+			}
+		}},
+		{"flatcar-external-permissive", func(t testing.TB) *Node {
+			return &Node{
+				OS: Flatcar, Admin: AdminUser{Name: "ops", SSHAuthorizedKeys: []string{fixture(t, "admin_ed25519.pub")}},
+				ContainerUsers: []ContainerUser{{Name: "app"}},
+				Podman:         PodmanConfig{RootlessNetwork: "slirp4netns"},
+				SELinux:        SELinuxConfig{Mode: SELinuxPermissive},
+				Update:         UpdatePolicy{Strategy: UpdateExternal},
+			}
+		}},
+		{"microos-baseline", func(t testing.TB) *Node {
+			return &Node{
+				OS: MicroOS, Hostname: "micro-1",
+				Admin:          AdminUser{SSHAuthorizedKeys: []string{fixture(t, "admin_ed25519.pub")}},
+				ContainerUsers: []ContainerUser{{Name: "app", Linger: true}, {Name: "worker", UID: 7000}},
+				Podman: PodmanConfig{Trust: []RegistryTrust{
+					{Scope: "registry.example.internal:5000", Type: TrustSigstore, Key: fixture(t, "cosign.pub")}},
+					Quadlets: []Quadlet{{Name: "api", User: "worker", Image: "registry.example.internal:5000/api:2"}}},
+				Update: UpdatePolicy{WindowStart: "03:30", WindowLength: "45m"},
+			}
+		}},
+		{"microos-restricted-off", func(t testing.TB) *Node {
+			return &Node{
+				OS: MicroOS, Level: Restricted,
+				Admin:          AdminUser{Name: "ops", SSHAuthorizedKeys: []string{fixture(t, "admin_ed25519.pub")}},
+				SSH:            SSHConfig{HostKey: fixture(t, "host_ed25519")},
+				ContainerUsers: []ContainerUser{{Name: "app"}},
+				Update:         UpdatePolicy{Strategy: UpdateOff},
+				MicroOS:        MicroOSOptions{MountHome: ptr(false)},
+			}
+		}},
+	}
+}
