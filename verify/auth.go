@@ -43,7 +43,7 @@ func ParsePrivateKey(pemBytes, passphrase []byte) (ssh.Signer, error) {
 	case strings.Contains(err.Error(), "no key found"):
 		return nil, errors.New("private key is not a PEM or OpenSSH private key " +
 			"(expected a block starting with -----BEGIN ... PRIVATE KEY-----)")
-	case len(passphrase) > 0 && strings.Contains(err.Error(), "not encrypted"):
+	case len(passphrase) > 0 && strings.Contains(err.Error(), "not password protected"):
 		return nil, errors.New("private key is not encrypted but a passphrase was given: remove private_key_passphrase")
 	}
 	return nil, fmt.Errorf("private key cannot be parsed: %s", redactKeyError(err))

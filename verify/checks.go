@@ -526,6 +526,9 @@ func (k *checker) os(c *expect.Check, r *expect.Result) error {
 		bad = append(bad, fmt.Sprintf("runs version %s, want %s", f.OSVersion, c.Version))
 	}
 	if c.Slot != "" {
+		if f.slotErr != nil {
+			return f.slotErr
+		}
 		slot := f.BootedSlot
 		if slot == "" {
 			slot = "none"

@@ -161,6 +161,14 @@ func classifyHandshakeError(t Target, checker *hostKeyChecker, err error) error 
 	return fmt.Errorf("ssh handshake with %s: %w", t.Address(), err)
 }
 
+// connectionError reports whether an SFTP or session error means the
+// connection itself is gone (as opposed to a status such as "no such file").
+func connectionError(err error) bool {
+	return errors.Is(err, sftp.ErrSSHFxConnectionLost) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, sftp.ErrSSHFxNoConnection)
+}
+
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
@@ -195,7 +203,7 @@ func (c *nodeConn) within(ctx context.Context, op func() error) error {
 	go func() { done <- op() }()
 	select {
 	case err := <-done:
-		if err != nil && c.lost() {
+		if err != nil && (c.lost() || connectionError(err)) {
 			return fmt.Errorf("%w: %v", errConnectionLost, err)
 		}
 		return err
@@ -296,7 +304,7 @@ func (c *nodeConn) run(ctx context.Context, argv []string) (CommandResult, error
 	cmdline := ShellQuote(append([]string{"env", "LC_ALL=C"}, argv...))
 	sess, err := c.client.NewSession()
 	if err != nil {
-		if c.lost() {
+		if c.lost() || connectionError(err) {
 			return res, fmt.Errorf("run %s: %w", argv[0], errConnectionLost)
 		}
 		return res, fmt.Errorf("open ssh session for %s: %w", argv[0], err)

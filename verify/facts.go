@@ -21,6 +21,8 @@ type Facts struct {
 	RebootPending  bool
 	RebootReason   string   // what says a reboot is pending
 	Problems       []string // facts that could not be gathered, with why
+
+	slotErr error // why BootedSlot could not be determined, if it could not
 }
 
 // familyOf maps an os-release ID (and ID_LIKE) to a hardnode OS family.
@@ -64,6 +66,7 @@ func gatherFacts(ctx context.Context, c *nodeConn) (Facts, error) {
 	}
 
 	if f.BootedSlot, err = bootedSlot(ctx, c); err != nil {
+		f.slotErr = err
 		if err := note(err); err != nil {
 			return f, err
 		}
