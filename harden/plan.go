@@ -181,3 +181,25 @@ func (p *plan) buildLinger() {
 			contents: "# Managed by hardnode: linger flags, created at boot.\n" + tmpfiles.String()})
 	}
 }
+
+// File is one file a node's config writes, for tools that inspect the
+// rendered content (such as the strict Podman parsers in podmancheck).
+type File struct {
+	Path     string
+	Mode     int
+	Contents string
+	Append   bool // appended to the file on the node, keeping its other lines
+}
+
+// Files returns the files the node's config writes, in config order.
+func Files(n *Node) ([]File, error) {
+	p, err := newPlan(n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]File, len(p.files))
+	for i, f := range p.files {
+		out[i] = File{Path: f.path, Mode: f.mode, Contents: f.contents, Append: f.append}
+	}
+	return out, nil
+}
