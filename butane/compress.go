@@ -30,6 +30,12 @@ var gzipBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 const dataPrefix = "data:"
 
+// minGzipOpaque is the shortest a gzip data URL (after "data:") plus the
+// "gzip" compression value can be: any gzip stream has at least its 10-byte
+// header and 8-byte trailer. An opaque part no longer than this is never
+// replaced by Butane, so the work of compressing it can be skipped.
+var minGzipOpaque = len(";base64,") + base64.StdEncoding.EncodedLen(10+8) + len("gzip")
+
 // compressDataURLs applies Butane's gzip choice to every data URL that the
 // translation set says Butane made from inline, local or tree contents with
 // no compression given by the user. cfg is a types.Config value.
@@ -71,6 +77,9 @@ func compressResource(resource reflect.Value, at string) error {
 		return nil
 	}
 	opaque := uri[len(dataPrefix):]
+	if len(opaque) <= minGzipOpaque {
+		return nil // gzip cannot win: Butane would keep the plain form too
+	}
 	contents, err := decodeOpaque(opaque)
 	if err != nil {
 		return fmt.Errorf("%s: %w", at, err)

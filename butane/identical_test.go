@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/coreos/butane/config"
@@ -48,4 +50,36 @@ func TestByteIdenticalToButane(t *testing.T) {
 		}
 	}
 	t.Logf("compared %d renders", compared)
+}
+
+// TestByteIdenticalSmallContents covers the contents lengths around the
+// point where gzip starts to win, where hardnode skips compressing.
+func TestByteIdenticalSmallContents(t *testing.T) {
+	gzipped, plain := 0, 0
+	for n := 0; n <= 120; n++ {
+		for _, fill := range []string{"a", "ab", "x=1\n", "Qz7#"} {
+			body := strings.Repeat(fill, n/len(fill)+1)[:n]
+			src := []byte("variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /f\n" +
+				"      contents:\n        inline: " + strconv.Quote(body) + "\n")
+			want, _, err := config.TranslateBytes(src, common.TranslateBytesOptions{})
+			if err != nil {
+				t.Fatalf("n=%d fill=%q: Butane: %v", n, fill, err)
+			}
+			res, err := Translate(Options{Content: src})
+			if err != nil {
+				t.Fatalf("n=%d fill=%q: %v", n, fill, err)
+			}
+			if !bytes.Equal(res.Rendered, want) {
+				t.Errorf("n=%d fill=%q: got %s, want %s", n, fill, res.Rendered, want)
+			}
+			if bytes.Contains(want, []byte(`"gzip"`)) {
+				gzipped++
+			} else {
+				plain++
+			}
+		}
+	}
+	if gzipped == 0 || plain == 0 {
+		t.Errorf("inputs do not cross the gzip threshold: %d gzipped, %d plain", gzipped, plain)
+	}
 }
