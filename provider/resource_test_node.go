@@ -92,6 +92,13 @@ func (r *testNodeResource) ValidateConfig(ctx context.Context, req resource.Vali
 				fmt.Sprintf("boot_timeout is %q; use a positive Go duration such as \"5m\".", v.ValueString()))
 		}
 	}
+	if v := m.PowerdownWait; !v.IsNull() && !v.IsUnknown() {
+		if d, err := time.ParseDuration(v.ValueString()); err != nil || d < 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("powerdown_timeout"), "Invalid powerdown_timeout",
+				fmt.Sprintf("powerdown_timeout is %q; use a Go duration such as \"60s\", or \"0s\".",
+					v.ValueString()))
+		}
+	}
 }
 
 // nodeConfig turns the model into a testnode.Config and the not_applicable
@@ -199,7 +206,7 @@ func (r *testNodeResource) Read(ctx context.Context, req resource.ReadRequest, r
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
-// Update changes only what needs no new node: boot_timeout.
+// Update changes only what needs no new node: boot_timeout, powerdown_timeout.
 func (r *testNodeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan testNodeModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -218,7 +225,11 @@ func (r *testNodeResource) Delete(ctx context.Context, req resource.DeleteReques
 		return
 	}
 	p := testnode.PathsIn(m.StateDir.ValueString())
-	how, err := testnode.Stop(ctx, p, testnode.DefaultPowerdownTimeout)
+	wait := testnode.DefaultPowerdownTimeout
+	if d, err := time.ParseDuration(m.PowerdownWait.ValueString()); err == nil {
+		wait = d
+	}
+	how, err := testnode.Stop(ctx, p, wait)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot stop the test node",
 			fmt.Sprintf("QEMU of the node in %s (pid %d) is still running: %v. End it by hand.",

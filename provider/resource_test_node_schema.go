@@ -32,6 +32,7 @@ type testNodeModel struct {
 	StateDir        types.String        `tfsdk:"state_dir"`
 	HostKey         types.String        `tfsdk:"host_key"`
 	BootTimeout     types.String        `tfsdk:"boot_timeout"`
+	PowerdownWait   types.String        `tfsdk:"powerdown_timeout"`
 
 	Host          types.String `tfsdk:"host"`
 	SSHPort       types.Int64  `tfsdk:"ssh_port"`
@@ -186,6 +187,14 @@ func testNodeResourceSchema() schema.Schema {
 				Computed:    true,
 				Default:     stringdefault.StaticString("5m"),
 				Description: "How long Create waits for SSH, as a Go duration such as `5m` or `90s`.",
+			},
+			"powerdown_timeout": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString("60s"),
+				Description: "How long Delete waits for the guest to power off after the ACPI power " +
+					"button before it ends QEMU (the overlays are thrown away either way). `0s` skips " +
+					"the power button.",
 			},
 
 			"host": schema.StringAttribute{
