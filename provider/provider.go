@@ -53,6 +53,7 @@ func (p *hardnodeProvider) DataSources(_ context.Context) []func() datasource.Da
 	return []func() datasource.DataSource{
 		// hardnode_butane, hardnode_node_config, hardnode_node_facts
 		NewButaneDataSource,
+		NewNodeConfigDataSource,
 	}
 }
 
