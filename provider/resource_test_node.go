@@ -18,6 +18,7 @@ import (
 var (
 	_ resource.Resource                   = (*testNodeResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*testNodeResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*testNodeResource)(nil)
 )
 
 // NewTestNodeResource returns the hardnode_test_node resource.
@@ -90,6 +91,17 @@ func (r *testNodeResource) ValidateConfig(ctx context.Context, req resource.Vali
 		if d, err := time.ParseDuration(v.ValueString()); err != nil || d <= 0 {
 			resp.Diagnostics.AddAttributeError(path.Root("boot_timeout"), "Invalid boot_timeout",
 				fmt.Sprintf("boot_timeout is %q; use a positive Go duration such as \"5m\".", v.ValueString()))
+		}
+	}
+	if !m.OSVersion.IsNull() && m.SSHPrivateKey.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("os_version"), "os_version needs a login",
+			"Reading and updating the OS version happens over SSH: set ssh_private_key (and ssh_user "+
+				"when the user is not core).")
+	}
+	if v := m.UpdateTimeout; !v.IsNull() && !v.IsUnknown() {
+		if d, err := time.ParseDuration(v.ValueString()); err != nil || d <= 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("update_timeout"), "Invalid update_timeout",
+				fmt.Sprintf("update_timeout is %q; use a positive Go duration such as \"10m\".", v.ValueString()))
 		}
 	}
 	if v := m.PowerdownWait; !v.IsNull() && !v.IsUnknown() {
@@ -182,6 +194,10 @@ func (r *testNodeResource) Create(ctx context.Context, req resource.CreateReques
 	na, d := types.MapValueFrom(ctx, types.StringType, notApplicable)
 	resp.Diagnostics.Append(d...)
 	m.NotApplicable = na
+
+	// The node runs from here on: record it even when what follows fails,
+	// so that a destroy can end it.
+	resp.Diagnostics.Append(settleVersion(ctx, &m, node.Paths)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
@@ -204,16 +220,6 @@ func (r *testNodeResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 	m.PID = types.Int64Value(int64(pid))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-// Update changes only what needs no new node: boot_timeout, powerdown_timeout.
-func (r *testNodeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan testNodeModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 // Delete presses the power button through QMP, ends QEMU if the guest does

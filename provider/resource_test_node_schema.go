@@ -33,6 +33,11 @@ type testNodeModel struct {
 	HostKey         types.String        `tfsdk:"host_key"`
 	BootTimeout     types.String        `tfsdk:"boot_timeout"`
 	PowerdownWait   types.String        `tfsdk:"powerdown_timeout"`
+	OSVersion       types.String        `tfsdk:"os_version"`
+	SSHUser         types.String        `tfsdk:"ssh_user"`
+	SSHPrivateKey   types.String        `tfsdk:"ssh_private_key"`
+	UpdateTimeout   types.String        `tfsdk:"update_timeout"`
+	RunningVersion  types.String        `tfsdk:"running_version"`
 
 	Host          types.String `tfsdk:"host"`
 	SSHPort       types.Int64  `tfsdk:"ssh_port"`
@@ -195,6 +200,43 @@ func testNodeResourceSchema() schema.Schema {
 				Description: "How long Delete waits for the guest to power off after the ACPI power " +
 					"button before it ends QEMU (the overlays are thrown away either way). `0s` skips " +
 					"the power button.",
+			},
+			"os_version": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				Description: "OS version the node should run. Changing it updates the node in place the " +
+					"way its OS does (stand-in: `sudo /usr/sbin/standin-update VERSION`; Flatcar: " +
+					"`update_engine_client -update`; MicroOS: `transactional-update dup`), then waits " +
+					"for the node to come back from the reboot; Ignition does not run again and the node " +
+					"is not replaced. Needs `ssh_private_key`. When unset, the version the node boots is " +
+					"recorded (with `ssh_private_key`). A node that falls back to the old version keeps " +
+					"this value and shows the truth in `running_version` (with a warning): telling an " +
+					"update from a rollback is the verification's job.",
+				PlanModifiers: keepString(),
+			},
+			"ssh_user": schema.StringAttribute{
+				Optional:    true,
+				Computed:    true,
+				Default:     stringdefault.StaticString("core"),
+				Description: "User that logs in to read the version and run updates; needs passwordless sudo.",
+			},
+			"ssh_private_key": schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				Description: "Unencrypted private key (OpenSSH or PEM) of `ssh_user`, for reading the " +
+					"running version and performing `os_version` updates. The host key is always pinned.",
+			},
+			"update_timeout": schema.StringAttribute{
+				Optional:    true,
+				Computed:    true,
+				Default:     stringdefault.StaticString("10m"),
+				Description: "How long an `os_version` update may take until the node answers from its new boot.",
+			},
+			"running_version": schema.StringAttribute{
+				Computed: true,
+				Description: "VERSION= of the node's /etc/os-release, read over SSH after boot and after " +
+					"each update (null without `ssh_private_key`). Differs from `os_version` after a rollback.",
+				PlanModifiers: keepString(),
 			},
 
 			"host": schema.StringAttribute{

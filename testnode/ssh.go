@@ -40,6 +40,30 @@ func FormatHostKey(k ssh.PublicKey) string {
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k)))
 }
 
+// How long one SSH probe may take, and how long it waits for the server's
+// first bytes.
+const (
+	probeTimeout  = 15 * time.Second
+	bannerTimeout = 3 * time.Second
+)
+
+// extendOnRead moves the deadline of a connection to extend from now when
+// the first bytes arrive.
+type extendOnRead struct {
+	net.Conn
+	extend   time.Duration
+	extended bool
+}
+
+func (c *extendOnRead) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if n > 0 && !c.extended {
+		c.extended = true
+		_ = c.Conn.SetDeadline(time.Now().Add(c.extend))
+	}
+	return n, err
+}
+
 // errHostKeyMismatch marks a server that presents another key than the
 // pinned one: waiting longer does not help.
 var errHostKeyMismatch = errors.New("host key mismatch")
@@ -51,16 +75,21 @@ var errHostKeyMismatch = errors.New("host key mismatch")
 // forwarded port before the guest listens.
 func probeSSH(ctx context.Context, host string, port int, pinned *hostKey) (string, error) {
 	addr := net.JoinHostPort(host, strconv.Itoa(port))
-	c, cancel := context.WithTimeout(ctx, 5*time.Second)
+	c, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	var d net.Dialer
-	conn, err := d.DialContext(c, "tcp", addr)
+	raw, err := d.DialContext(c, "tcp", addr)
 	if err != nil {
 		return "", err
 	}
-	defer conn.Close()
-	dl, _ := c.Deadline()
-	_ = conn.SetDeadline(dl)
+	defer raw.Close()
+	stop := context.AfterFunc(c, func() { raw.Close() })
+	defer stop()
+	// Until the guest listens, QEMU's user networking holds the accepted
+	// connection silent: give up on it soon, but allow a slow key exchange
+	// once the server has said its first word.
+	_ = raw.SetDeadline(time.Now().Add(bannerTimeout))
+	conn := &extendOnRead{Conn: raw, extend: probeTimeout}
 
 	var seen ssh.PublicKey
 	cfg := &ssh.ClientConfig{
@@ -73,7 +102,7 @@ func probeSSH(ctx context.Context, host string, port int, pinned *hostKey) (stri
 			}
 			return nil
 		},
-		Timeout: 5 * time.Second,
+		Timeout: probeTimeout,
 	}
 	if pinned != nil {
 		cfg.HostKeyAlgorithms = pinned.algorithms()
