@@ -53,6 +53,7 @@ func (p *hardnodeProvider) DataSources(_ context.Context) []func() datasource.Da
 	return []func() datasource.DataSource{
 		// hardnode_butane, hardnode_node_config, hardnode_node_facts
 		NewButaneDataSource,
+		NewNodeFactsDataSource,
 		NewNodeConfigDataSource,
 	}
 }
@@ -62,6 +63,7 @@ func (p *hardnodeProvider) Resources(_ context.Context) []func() resource.Resour
 	return []func() resource.Resource{
 		// hardnode_node_verification, hardnode_test_node
 		NewTestNodeResource,
+		NewNodeVerificationResource,
 	}
 }
 
