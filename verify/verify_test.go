@@ -502,3 +502,26 @@ func TestAgentSocket(t *testing.T) {
 		t.Errorf("facts not read through agent login: %+v", rep.Facts)
 	}
 }
+
+func TestCheckTimeoutIsAnError(t *testing.T) {
+	node, tgt := simTarget(t, nodesim.Flatcar, "1.0.0")
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	node.HandleCommand("hang", func([]string, string) (string, string, int) {
+		<-release
+		return "", "", 0
+	})
+	opts := fastOptions()
+	opts.Timeouts.Check = 200 * time.Millisecond
+	doc := mustDoc(t, "flatcar",
+		expect.Check{ID: "hang", Kind: expect.KindCommand, Argv: []string{"hang"}},
+		expect.Check{ID: "after", Kind: expect.KindSysctl, Key: "kernel.kptr_restrict", Value: "2"},
+	)
+	rep := verifyOK(t, tgt, doc, opts)
+	if r := rowByID(t, rep, "hang"); r.Status != expect.StatusError || !strings.Contains(r.Detail, "timed out") {
+		t.Errorf("hung check: %s %q, want error 'timed out'", r.Status, r.Detail)
+	}
+	if r := rowByID(t, rep, "after"); r.Status != expect.StatusPass {
+		t.Errorf("the next check on the same connection: %s %q, want pass", r.Status, r.Detail)
+	}
+}
