@@ -41,7 +41,7 @@ type Target struct {
 // sshExchangeTimeout bounds one login and command. A node that resets
 // under an open connection leaves QEMU's user networking holding the host
 // side open; without a deadline the client would wait forever.
-const sshExchangeTimeout = 60 * time.Second
+const sshExchangeTimeout = 3 * time.Minute
 
 // Run logs in to t and runs cmd, returning its combined output.
 func Run(ctx context.Context, t Target, login Login, cmd string) (string, error) {
@@ -58,10 +58,12 @@ func Run(ctx context.Context, t Target, login Login, cmd string) (string, error)
 		return "", fmt.Errorf("dial %s: %w", addr, err)
 	}
 	defer conn.Close()
-	dl, _ := c.Deadline()
-	_ = conn.SetDeadline(dl)
 	stop := context.AfterFunc(c, func() { conn.Close() })
 	defer stop()
+	// A rebooting guest leaves the forwarded connection silent: give up
+	// soon unless the server speaks.
+	_ = conn.SetDeadline(time.Now().Add(bannerTimeout))
+	conn = &extendOnRead{Conn: conn, extend: sshExchangeTimeout}
 
 	sc, chans, reqs, err := ssh.NewClientConn(conn, addr, &ssh.ClientConfig{
 		User:              login.User,
