@@ -26,16 +26,16 @@ type checker struct {
 
 // run runs one check. It never returns pass for a check that did not run:
 // anything that stops a check from completing is StatusError.
-func (k *checker) run(ctx context.Context, c *expect.Check) expect.Result {
+func (k *checker) run(ctx context.Context, c *expect.Check) (expect.Result, error) {
 	r := expect.Result{ID: c.ID, Kind: c.Kind, Expected: c.ExpectedString()}
 	if reason, ok := k.notApplicable[c.Kind]; ok {
 		r.Status, r.Detail = expect.StatusNotApplicable, reason
-		return r
+		return r, nil
 	}
 	if !c.AppliesTo(k.family) {
 		r.Status = expect.StatusNotApplicable
 		r.Detail = fmt.Sprintf("check is for os_family %q; this node is %q", c.OSFamily, k.family)
-		return r
+		return r, nil
 	}
 	var err error
 	switch c.Kind {
@@ -59,7 +59,7 @@ func (k *checker) run(ctx context.Context, c *expect.Check) expect.Result {
 	if err != nil {
 		r.Status, r.Actual, r.Detail = expect.StatusError, "", err.Error()
 	}
-	return r
+	return r, err
 }
 
 // outcome sets pass or fail from a list of mismatches.

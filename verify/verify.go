@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -167,6 +168,11 @@ func (v *run) loop(ctx, waitCtx context.Context) (*Report, error) {
 	for {
 		c, err := v.connect(waitCtx)
 		if err != nil {
+			if !IsPermanent(err) && v.report.Results != nil {
+				// Out of time while reconnecting after a lost connection:
+				// report the last pass, whose unrun checks are errors.
+				return &v.report, nil
+			}
 			return nil, err
 		}
 		v.pinFirstKey(c)
@@ -221,12 +227,15 @@ func (v *run) pass(ctx, waitCtx context.Context, c *nodeConn) (done bool, err er
 	}
 
 	rows, lost := v.checks(ctx, c, facts)
-	if lost != nil && v.retry(waitCtx, "connection lost during checks", lost) {
-		return false, nil
-	}
 	v.report.Results = rows
+	if v.report.Results == nil {
+		v.report.Results = []expect.Result{}
+	}
 	if v.report.Update != nil {
 		v.report.Results = append([]expect.Result{updateRow(v.report.Update, facts)}, rows...)
+	}
+	if lost != nil && v.retry(waitCtx, "connection lost during checks", lost) {
+		return false, nil
 	}
 	return true, nil
 }
@@ -261,8 +270,8 @@ func (v *run) checks(ctx context.Context, c *nodeConn, facts Facts) (rows []expe
 				Expected: chk.ExpectedString(), Detail: "not run: " + lost.Error()})
 			continue
 		}
-		row := k.run(ctx, chk)
-		if row.Status == expect.StatusError && c.lost() {
+		row, err := k.run(ctx, chk)
+		if err != nil && (errors.Is(err, errConnectionLost) || c.lost()) {
 			lost = errConnectionLost
 		}
 		rows = append(rows, row)
