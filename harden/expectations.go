@@ -73,10 +73,7 @@ func fileChecks(f managedFile) []expect.Check {
 	mode := fmt.Sprintf("%04o", f.mode)
 	switch {
 	case f.append:
-		var lines []string
-		for _, l := range strings.Split(strings.TrimRight(f.contents, "\n"), "\n") {
-			lines = append(lines, l)
-		}
+		lines := strings.Split(strings.TrimRight(f.contents, "\n"), "\n")
 		return []expect.Check{{ID: f.id, Kind: expect.KindFile, Path: f.path, Type: "regular", Contains: lines}}
 	case f.private:
 		sum := sha256Hex(f.contents)

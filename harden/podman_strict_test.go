@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 )
 
@@ -17,9 +16,9 @@ func TestPodmanStrictParsers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skips building the podmancheck module (Podman's dependency tree)")
 	}
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		t.Skipf("no go tool at %s to build the podmancheck module: %v", goTool, err)
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go tool on PATH to build the podmancheck module: %v", err)
 	}
 	cmd := exec.Command(goTool, "test", "-count=1", "-tags", "containers_image_openpgp,exclude_graphdriver_btrfs", "./...")
 	cmd.Dir = filepath.Join("internal", "podmancheck")
