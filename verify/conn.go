@@ -204,7 +204,7 @@ func (c *nodeConn) within(ctx context.Context, op func() error) error {
 	select {
 	case err := <-done:
 		if err != nil && (c.lost() || connectionError(err)) {
-			return fmt.Errorf("%w: %v", errConnectionLost, err)
+			return fmt.Errorf("%w: %w", errConnectionLost, err)
 		}
 		return err
 	case <-c.dead:
@@ -222,7 +222,7 @@ func (c *nodeConn) readFile(ctx context.Context, path string) ([]byte, error) {
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }()
 		// Read in small steps: files under /proc and /sys report size 0.
 		var buf bytes.Buffer
 		chunk := make([]byte, 32*1024)
@@ -309,7 +309,7 @@ func (c *nodeConn) run(ctx context.Context, argv []string) (CommandResult, error
 		}
 		return res, fmt.Errorf("open ssh session for %s: %w", argv[0], err)
 	}
-	defer sess.Close()
+	defer func() { _ = sess.Close() }()
 	var stdout, stderr limitedBuffer
 	sess.Stdout, sess.Stderr = &stdout, &stderr
 	err = c.within(ctx, func() error {

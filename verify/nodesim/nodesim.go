@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -125,8 +126,7 @@ func (n *Node) HostKey() ssh.PublicKey {
 // Port returns the listening port.
 func (n *Node) Port() int {
 	_, p, _ := net.SplitHostPort(n.Address)
-	var port int
-	fmt.Sscan(p, &port)
+	port, _ := strconv.Atoi(p)
 	return port
 }
 

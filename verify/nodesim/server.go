@@ -47,7 +47,7 @@ func (n *Node) handleConn(c net.Conn) {
 	if err != nil {
 		return
 	}
-	defer sconn.Close()
+	defer func() { _ = sconn.Close() }()
 	n.Handshakes.Add(1)
 	go ssh.DiscardRequests(reqs)
 	for nc := range chans {
@@ -64,7 +64,7 @@ func (n *Node) handleConn(c net.Conn) {
 }
 
 func (n *Node) session(st *connState, ch ssh.Channel, reqs <-chan *ssh.Request) {
-	defer ch.Close()
+	defer func() { _ = ch.Close() }()
 	for req := range reqs {
 		switch req.Type {
 		case "exec":
