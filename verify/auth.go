@@ -59,17 +59,20 @@ func redactKeyError(err error) string {
 	return msg
 }
 
-// authMethods turns Auth into SSH auth methods. The returned closer releases
-// the agent connection, if any.
+// authMethods turns Auth into SSH auth methods. The key and the agent's
+// keys go into one publickey method: x/crypto tries each method name only
+// once, so a second publickey method would never be tried. The returned
+// closer releases the agent connection, if any.
 func (a Auth) authMethods() ([]ssh.AuthMethod, func(), error) {
-	var methods []ssh.AuthMethod
+	var signers []ssh.Signer
+	var agentClient agent.ExtendedAgent
 	closer := func() {}
 	if len(a.PrivateKey) > 0 {
 		signer, err := ParsePrivateKey(a.PrivateKey, a.Passphrase)
 		if err != nil {
 			return nil, closer, err
 		}
-		methods = append(methods, ssh.PublicKeys(signer))
+		signers = append(signers, signer)
 	}
 	if a.AgentSocket != "" {
 		conn, err := net.Dial("unix", a.AgentSocket)
@@ -77,10 +80,23 @@ func (a Auth) authMethods() ([]ssh.AuthMethod, func(), error) {
 			return nil, closer, fmt.Errorf("open SSH agent socket %s: %w", a.AgentSocket, err)
 		}
 		closer = func() { _ = conn.Close() }
-		methods = append(methods, ssh.PublicKeysCallback(agent.NewClient(conn).Signers))
+		agentClient = agent.NewClient(conn)
 	}
-	if len(methods) == 0 {
+	if len(signers) == 0 && agentClient == nil {
 		return nil, closer, errors.New("no credentials: set private_key or agent_socket")
 	}
-	return methods, closer, nil
+	method := ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
+		if agentClient == nil {
+			return signers, nil
+		}
+		fromAgent, err := agentClient.Signers()
+		if err != nil {
+			if len(signers) > 0 {
+				return signers, nil
+			}
+			return nil, fmt.Errorf("list keys of the SSH agent: %w", err)
+		}
+		return append(append([]ssh.Signer(nil), signers...), fromAgent...), nil
+	})
+	return []ssh.AuthMethod{method}, closer, nil
 }

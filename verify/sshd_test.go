@@ -82,8 +82,7 @@ func tempUser(t *testing.T, sudo bool) string {
 	}
 	t.Cleanup(func() {
 		_ = os.Remove(sudoers)
-		_ = exec.Command("pkill", "-KILL", "-u", user).Run()
-		_ = exec.Command("userdel", "--remove", user).Run()
+		_ = exec.Command("userdel", "--force", "--remove", user).Run()
 	})
 	return user
 }

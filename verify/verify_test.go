@@ -525,3 +525,15 @@ func TestCheckTimeoutIsAnError(t *testing.T) {
 		t.Errorf("the next check on the same connection: %s %q, want pass", r.Status, r.Detail)
 	}
 }
+
+func TestKeyAndAgentTogether(t *testing.T) {
+	node, tgt := simTarget(t, nodesim.Flatcar, "1.0.0")
+	sock := startAgent(t, node)
+	// A key the node does not accept, then the agent's key that it does.
+	stranger, _ := testKey(t, "ed25519", "")
+	tgt.Auth = Auth{PrivateKey: stranger, AgentSocket: sock}
+	rep := verifyOK(t, tgt, nil, fastOptions())
+	if rep.Facts.OSVersion != "1.0.0" {
+		t.Errorf("facts not read: %+v", rep.Facts)
+	}
+}
