@@ -338,6 +338,10 @@ func (k *checker) unit(ctx context.Context, c *expect.Check, r *expect.Result) e
 	if err != nil {
 		return err
 	}
+	if res.ExitCode == 127 {
+		return fmt.Errorf("systemctl is not available on the node (exit 127: %s); a node without "+
+			"systemd needs the unit kind declared not_applicable", firstLine(res.Stderr))
+	}
 	state := firstLine(res.Stdout)
 	if state == "" {
 		if strings.Contains(string(res.Stderr), "No such file") || strings.Contains(string(res.Stderr), "not found") {

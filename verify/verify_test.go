@@ -537,3 +537,35 @@ func TestKeyAndAgentTogether(t *testing.T) {
 		t.Errorf("facts not read: %+v", rep.Facts)
 	}
 }
+
+func TestUnitCheckWithoutSystemctlIsAnError(t *testing.T) {
+	node, tgt := simTarget(t, nodesim.Flatcar, "1.0.0")
+	node.HandleCommand("systemctl", func([]string, string) (string, string, int) {
+		return "", "sh: systemctl: not found\n", 127
+	})
+	doc := mustDoc(t, "flatcar", expect.Check{ID: "u", Kind: expect.KindUnit, Name: "sshd.service", State: "active"})
+	r := verifyOK(t, tgt, doc, fastOptions()).Results[0]
+	if r.Status != expect.StatusError || !strings.Contains(r.Detail, "not_applicable") {
+		t.Errorf("got %s %q, want error suggesting not_applicable", r.Status, r.Detail)
+	}
+}
+
+func TestHardeningDriftAfterUpdateIsReported(t *testing.T) {
+	node, tgt := simTarget(t, nodesim.Flatcar, "1.0.0")
+	opts := fastOptions()
+	opts.ExpectedVersion = "1.0.1"
+	// The update brings back the image's default: a world-readable drop-in.
+	opts.Progress = rebootOnFirstWait(node, func(n *nodesim.Node) {
+		_ = n.SetState(n.State().Updated("1.0.1"))
+		n.SetMeta("/etc/ssh/sshd_config.d/10-hardnode.conf", nodesim.Meta{Mode: 0o644})
+	})
+	doc := mustDoc(t, "flatcar", expect.Check{ID: "dropin", Kind: expect.KindFile,
+		Path: "/etc/ssh/sshd_config.d/10-hardnode.conf", Mode: "0600"})
+	rep := verifyOK(t, tgt, doc, opts)
+	if r := rowByID(t, rep, UpdateCheckID); r.Status != expect.StatusPass {
+		t.Errorf("update row %+v, want pass", r)
+	}
+	if r := rowByID(t, rep, "dropin"); r.Status != expect.StatusFail || !strings.Contains(r.Detail, "mode is 0644") {
+		t.Errorf("drift row %+v, want fail naming the mode", r)
+	}
+}
