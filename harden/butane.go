@@ -102,9 +102,10 @@ type bSystemd struct {
 }
 
 type bUnit struct {
-	Name    string `yaml:"name"`
-	Enabled *bool  `yaml:"enabled,omitempty"`
-	Mask    *bool  `yaml:"mask,omitempty"`
+	Name     string `yaml:"name"`
+	Enabled  *bool  `yaml:"enabled,omitempty"`
+	Mask     *bool  `yaml:"mask,omitempty"`
+	Contents string `yaml:"contents,omitempty"`
 }
 
 // octalMode marshals as a YAML octal literal (0644), as Butane's docs write
@@ -166,7 +167,7 @@ func (p *plan) butane() ([]byte, error) {
 	if len(p.units) > 0 {
 		cfg.Systemd = &bSystemd{}
 		for _, u := range p.units {
-			bu := bUnit{Name: u.name}
+			bu := bUnit{Name: u.name, Contents: u.contents}
 			if u.state == "masked" {
 				bu.Mask = &yes
 			} else {

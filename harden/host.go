@@ -16,6 +16,7 @@ const (
 	RebootmgrConfigPath = "/etc/rebootmgr/rebootmgr.conf"
 	LingerDir           = "/var/lib/systemd/linger"
 	LingerTmpfilesPath  = "/etc/tmpfiles.d/hardnode-linger.conf"
+	RelabelUnit         = "hardnode-relabel.service"
 )
 
 // baselineSysctls restrict what unprivileged code learns about and does to
@@ -148,3 +149,24 @@ func (n *Node) rebootmgrConf() string {
 	}
 	return strings.Join(lines, "\n") + "\n"
 }
+
+// relabelUnitContents labels, once on the first boot and before sshd or any
+// login, the files Ignition wrote on Flatcar (whose Ignition does not
+// relabel), so that enforcing SELinux lets sshd, sudo and Podman read them.
+// restorecon -i skips paths that do not exist.
+const relabelUnitContents = `# Managed by hardnode.
+[Unit]
+Description=Label the files Ignition wrote (hardnode)
+DefaultDependencies=no
+After=local-fs.target
+Before=sysinit.target sshd.socket sshd.service systemd-user-sessions.service
+ConditionFirstBoot=yes
+ConditionPathExists=/usr/sbin/restorecon
+
+[Service]
+Type=oneshot
+ExecStart=/usr/sbin/restorecon -R -F -i /etc /home /var/lib/systemd/linger
+
+[Install]
+WantedBy=sysinit.target
+`

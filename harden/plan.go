@@ -17,9 +17,10 @@ type managedFile struct {
 
 // managedUnit is one systemd unit whose state the config sets.
 type managedUnit struct {
-	id    string
-	name  string
-	state string // "masked" or "enabled"
+	id       string
+	name     string
+	state    string // "masked" or "enabled"
+	contents string // unit file written by the config; empty: the OS's unit
 }
 
 // plan is everything a node gets, built once from a validated Node; the
@@ -81,6 +82,11 @@ func (p *plan) build() error {
 
 	// Kernel and MAC.
 	p.file(managedFile{id: "selinux-config", path: SELinuxConfigPath, mode: 0o644, contents: n.selinuxConfig()})
+	if n.OS == Flatcar && n.selinuxMode() != SELinuxDisabled {
+		// Flatcar's Ignition does not label what it writes.
+		p.units = append(p.units, managedUnit{id: "relabel", name: RelabelUnit, state: "enabled",
+			contents: relabelUnitContents})
+	}
 	p.file(managedFile{id: "sysctl-conf", path: SysctlPath, mode: 0o644, contents: n.sysctlConf()})
 
 	// Rootless Podman.
@@ -102,6 +108,9 @@ func (p *plan) build() error {
 			contents: strings.TrimSpace(t.Key) + "\n"})
 	}
 	p.file(managedFile{id: "registries-conf", path: RegistriesConfPath, mode: 0o644, contents: n.registriesConf()})
+	if d := n.registriesD(); d != "" {
+		p.file(managedFile{id: "registries-d", path: RegistriesDPath, mode: 0o644, contents: d})
+	}
 
 	// Container users: subordinate IDs, linger, Quadlet units.
 	var subuid, subgid strings.Builder

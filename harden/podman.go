@@ -23,6 +23,7 @@ const (
 	PolicyPath         = "/etc/containers/policy.json"
 	RegistriesConfPath = "/etc/containers/registries.conf"
 	TrustKeyDir        = "/etc/containers/keys"
+	RegistriesDPath    = "/etc/containers/registries.d/50-hardnode.yaml"
 )
 
 // Default capability sets: Podman's default without SYS_CHROOT at baseline,
@@ -66,6 +67,23 @@ func (n *Node) registriesConf() string {
 	return "# Managed by hardnode: images are named by their full reference.\n" +
 		"unqualified-search-registries = []\n" +
 		"short-name-mode = \"enforcing\"\n"
+}
+
+// registriesD tells containers/image to look for sigstore signatures as
+// OCI attachments in the registry (cosign's layout) for each sigstore scope;
+// without it a sigstoreSigned rule finds no signature. Empty: no sigstore
+// rule.
+func (n *Node) registriesD() string {
+	var b strings.Builder
+	for _, t := range n.Podman.Trust {
+		if t.Type == TrustSigstore {
+			b.WriteString("  " + strconv.Quote(t.Scope) + ":\n    use-sigstore-attachments: true\n")
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "# Managed by hardnode: sigstore signatures are stored next to the images.\ndocker:\n" + b.String()
 }
 
 // trustKeyPath is where the key of trust rule i is written.
