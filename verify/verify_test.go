@@ -356,13 +356,26 @@ func TestConnectionAlwaysDroppedNeverPasses(t *testing.T) {
 
 func TestSlowHandshakeTimesOut(t *testing.T) {
 	node, tgt := simTarget(t, nodesim.Flatcar, "1.0.0")
-	node.SetHandshakeDelay(3 * time.Second)
+	node.SetHandshakeDelay(1500 * time.Millisecond)
 	opts := fastOptions()
-	opts.Timeout = 500 * time.Millisecond
+	opts.Timeout = 800 * time.Millisecond
 	opts.Timeouts.Handshake = 100 * time.Millisecond
+	var mu sync.Mutex
+	var attempts []error
+	opts.Progress = func(p Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		attempts = append(attempts, p.Err)
+	}
 	_, err := Verify(context.Background(), tgt, nil, opts)
 	if err == nil || !strings.Contains(err.Error(), "did not answer within") {
 		t.Fatalf("got %v, want a did-not-answer error", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// The first attempt ends by the handshake limit, long before the overall one.
+	if len(attempts) == 0 || attempts[0] == nil || !strings.Contains(attempts[0].Error(), "timed out") {
+		t.Errorf("first attempt: %v, want a handshake timeout", attempts)
 	}
 }
 
