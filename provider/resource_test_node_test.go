@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"golang.org/x/crypto/ssh"
 
@@ -159,6 +160,7 @@ type nodeKeys struct {
 	hostPublic     string
 	login          ssh.Signer
 	loginPublic    string
+	loginPEM       string
 }
 
 func newNodeKeys(t *testing.T) nodeKeys {
@@ -183,11 +185,16 @@ func newNodeKeys(t *testing.T) nodeKeys {
 	if err != nil {
 		t.Fatal(err)
 	}
+	loginBlock, err := ssh.MarshalPrivateKey(loginPriv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	return nodeKeys{
 		hostPrivatePEM: string(pem.EncodeToMemory(block)),
 		hostPublic:     testnode.FormatHostKey(hostSigner.PublicKey()),
 		login:          login,
 		loginPublic:    testnode.FormatHostKey(login.PublicKey()),
+		loginPEM:       string(pem.EncodeToMemory(loginBlock)),
 	}
 }
 
@@ -344,8 +351,10 @@ resource "hardnode_test_node" "n" {
 	})
 }
 
-// TestAccTestNode_standin boots the stand-in with the real terraform and
-// logs in over SSH with the key from the config, pinning the host key.
+// TestAccTestNode_standin boots the Flatcar-like stand-in with the real
+// terraform, logs in over SSH with the key from the config (pinning the
+// host key), then drives os_version: an update in place to 1.0.1, and a
+// broken version that the node rolls back from.
 func TestAccTestNode_standin(t *testing.T) {
 	manifest := filepath.Join(repoRootDir(t), "build", "standin", "current", "manifest.json")
 	if _, err := os.Stat(manifest); err != nil && os.Getenv("TF_ACC") != "" {
@@ -353,32 +362,84 @@ func TestAccTestNode_standin(t *testing.T) {
 	}
 	keys := newNodeKeys(t)
 	stateDir := t.TempDir()
-	config := fmt.Sprintf(`
+	ignition := writeIgnition(t, keys.ignition(t))
+	loginKey := filepath.Join(t.TempDir(), "login_key")
+	if err := os.WriteFile(loginKey, []byte(keys.loginPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	config := func(osVersion string) string {
+		version := ""
+		if osVersion != "" {
+			version = fmt.Sprintf("os_version = %q", osVersion)
+		}
+		return fmt.Sprintf(`
 resource "hardnode_test_node" "n" {
-  standin_manifest = %q
-  ignition         = file(%q)
-  os_family        = "microos"
-  state_dir        = %q
-  host_key         = %q
-  boot_timeout     = "8m"
+  standin_manifest  = %q
+  ignition          = file(%q)
+  os_family         = "flatcar"
+  state_dir         = %q
+  host_key          = %q
+  ssh_private_key   = file(%q)
+  boot_timeout      = "8m"
+  powerdown_timeout = "20s"
+  %s
 }
-`, manifest, writeIgnition(t, keys.ignition(t)), stateDir, keys.hostPublic) + testNodeOutputs
+`, manifest, ignition, stateDir, keys.hostPublic, loginKey, version) + testNodeOutputs
+	}
+	const res = "hardnode_test_node.n"
+	var firstPID string
 
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testNodePreCheck(t) },
 		ProtoV6ProviderFactories: testNodeProviderFactories,
 		CheckDestroy:             checkNodeGone(stateDir),
-		Steps: []resource.TestStep{{
-			Config: config,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr("hardnode_test_node.n", "host", "127.0.0.1"),
-				resource.TestCheckResourceAttr("hardnode_test_node.n", "host_key", keys.hostPublic),
-				resource.TestCheckResourceAttr("hardnode_test_node.n", "not_applicable.%", "0"),
-				resource.TestCheckOutput("host", "127.0.0.1"),
-				checkNodeRuns(stateDir),
-				checkLogin(keys, "cat /etc/os-release", "VERSION"),
-			),
-		}},
+		Steps: []resource.TestStep{
+			{
+				Config: config(""),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(res, "host", "127.0.0.1"),
+					resource.TestCheckResourceAttr(res, "host_key", keys.hostPublic),
+					resource.TestCheckResourceAttr(res, "not_applicable.%", "0"),
+					resource.TestCheckResourceAttr(res, "os_version", "1.0.0"),
+					resource.TestCheckResourceAttr(res, "running_version", "1.0.0"),
+					resource.TestCheckOutput("host", "127.0.0.1"),
+					checkPortOutput(),
+					checkNodeRuns(stateDir),
+					checkLogin(keys, "cat /sys/fs/selinux/enforce", "1"),
+					func(s *terraform.State) error {
+						firstPID = s.RootModule().Resources[res].Primary.Attributes["pid"]
+						return nil
+					},
+				),
+			},
+			{
+				Config: config("1.0.1"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(res, "os_version", "1.0.1"),
+					resource.TestCheckResourceAttr(res, "running_version", "1.0.1"),
+					func(s *terraform.State) error {
+						if pid := s.RootModule().Resources[res].Primary.Attributes["pid"]; pid != firstPID {
+							return fmt.Errorf("pid changed from %s to %s: the node was replaced", firstPID, pid)
+						}
+						return nil
+					},
+					checkLogin(keys, "cat /etc/os-release", "VERSION=1.0.1"),
+				),
+			},
+			{
+				Config: config("1.0.2-broken"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(res, "os_version", "1.0.2-broken"),
+					resource.TestCheckResourceAttr(res, "running_version", "1.0.1"),
+				),
+			},
+		},
 	})
 }
 
