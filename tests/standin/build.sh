@@ -228,8 +228,8 @@ install -m 0755 "$here/initramfs/init" "$I/init"
 # ---- /usr images per family and version ------------------------------------------
 # Size: what the tree uses plus room, then shrunk to the minimum.
 usr_mib=$(($(du -sm "$T/usr" | cut -f1) * 13 / 10 + 64))
-mkusr() { # family version image
-  local fam=$1 ver=$2 img=$3 name pretty id
+prepare_version() { # family version: make $T/usr that version
+  local fam=$1 ver=$2 name pretty id selt b
   case $fam in
     flatcar) id=flatcar-standin name="Flatcar Container Linux stand-in" selt=mcs ;;
     microos) id=microos-standin name="openSUSE MicroOS stand-in" selt=targeted ;;
@@ -248,7 +248,7 @@ STANDIN_FAMILY=$fam
 EOF
   echo "$fam" >"$T/usr/lib/standin/family"
   printf 'SELINUX=enforcing\nSELINUXTYPE=%s\n' "$selt" >"$T/usr/share/standin/etc/selinux/config"
-  local broken=0 b
+  broken=0
   for b in "${BROKEN_VERSIONS[@]}"; do [ "$b" = "$ver" ] && broken=1; done
   if [ $broken = 1 ]; then
     # Fails before userspace: PID 1 exits at once, the kernel panics and
@@ -256,26 +256,33 @@ EOF
     cp -a "$T/usr/lib/systemd/systemd" "$W/systemd.real"
     printf '#!/bin/sh\necho "standin: broken image %s: no init" >/dev/console\nexit 1\n' "$ver" >"$T/usr/lib/systemd/systemd"
   fi
-  rm -f "$img"
-  mkfs.ext4 -q -F -t ext4 -O ^has_journal -m 0 -E root_owner=0:0 -d "$T/usr" "$img" "${usr_mib}M" >/dev/null
-  if [ $broken = 1 ]; then
+  return 0
+}
+restore_version() {
+  if [ -f "$W/systemd.real" ]; then
     cat "$W/systemd.real" >"$T/usr/lib/systemd/systemd"
     rm -f "$W/systemd.real"
   fi
+}
+mkusr() { # image: ext4 image of $T/usr, shrunk to its minimum
+  local img=$1 blocks
+  rm -f "$img"
+  mkfs.ext4 -q -F -t ext4 -O ^has_journal -m 0 -E root_owner=0:0 -d "$T/usr" "$img" "${usr_mib}M" >/dev/null
   e2fsck -fy "$img" >/dev/null 2>&1 || true
   resize2fs -M "$img" >/dev/null 2>&1
-  local blocks
   blocks=$(dumpe2fs -h "$img" 2>/dev/null | awk -F: '/^Block count/ {gsub(/ /, "", $2); print $2}')
   truncate -s $((blocks * 4096)) "$img"
-  [ $((blocks * 4096)) -le $((USR_PART_MIB * 1048576)) ] || die "/usr image $fam $ver does not fit the slot"
+  [ $((blocks * 4096)) -le $((USR_PART_MIB * 1048576)) ] || die "/usr image $img does not fit the slot"
 }
 
-for fam in "${FAMILIES[@]}"; do
-  F=$W/$fam
+flatcar_disks() { # family
+  local fam=$1 F=$W/$1 v rootimg disk
   mkdir -p "$F/payload"
   for v in "${VERSIONS[@]}"; do
     log "/usr image $fam $v"
-    mkusr "$fam" "$v" "$F/payload/$v.img"
+    prepare_version "$fam" "$v"
+    mkusr "$F/payload/$v.img"
+    restore_version
   done
   log "disks for $fam"
   mkfs.ext4 -q -F -L STANDIN-PAYLOAD -m 0 -O ^has_journal -d "$F/payload" "$F/payload.img" \
@@ -287,7 +294,7 @@ for fam in "${FAMILIES[@]}"; do
   disk=$F/disk.img
   rm -f "$disk"
   truncate -s $(((1 + 2 * USR_PART_MIB + ROOT_PART_MIB) * 1048576 + 1048576)) "$disk"
-  sfdisk -q "$disk" <<EOF
+  sfdisk -q "$disk" >/dev/null <<EOF
 label: gpt
 unit: sectors
 start=2048, size=$((USR_PART_MIB * 2048)), type=5dfbf5f4-2848-4bac-aa5e-0d9a20b745a6, name=USR-A
@@ -297,6 +304,49 @@ EOF
   dd if="$F/payload/$BASE_VERSION.img" of="$disk" bs=1M seek=1 conv=notrunc,sparse status=none
   dd if="$rootimg" of="$disk" bs=1M seek=$((1 + 2 * USR_PART_MIB)) conv=notrunc,sparse status=none
   rm -f "$rootimg"
+}
+
+# MicroOS-like: one btrfs partition ROOT whose top level holds the base
+# /usr and every other version under .standin-repo/ (mkfs.btrfs --rootdir,
+# no mount); the guest makes the subvolumes and snapshots (initramfs/init).
+microos_disks() { # family
+  local fam=$1 F=$W/$1 v B=$W/btrfs-stage part disk l
+  rm -rf "$B"
+  mkdir -p "$F" "$B/.standin-repo"
+  for v in "${VERSIONS[@]}"; do
+    log "/usr tree $fam $v"
+    prepare_version "$fam" "$v"
+    if [ "$v" = "$BASE_VERSION" ]; then
+      cp -a "$T/usr" "$B/usr"
+    else
+      cp -a "$T/usr" "$B/.standin-repo/$v"
+    fi
+    restore_version
+  done
+  for l in bin sbin lib lib64; do ln -s "usr/$l" "$B/$l"; done
+  log "disk for $fam (btrfs)"
+  part=$W/root.btrfs
+  rm -f "$part"
+  truncate -s "${ROOT_PART_MIB}M" "$part"
+  mkfs.btrfs -q -f -L ROOT --rootdir "$B" "$part" >/dev/null 2>&1 || die "mkfs.btrfs --rootdir"
+  rm -rf "$B"
+  disk=$F/disk.img
+  rm -f "$disk"
+  truncate -s $(((1 + ROOT_PART_MIB) * 1048576 + 1048576)) "$disk"
+  sfdisk -q "$disk" >/dev/null <<EOF
+label: gpt
+unit: sectors
+start=2048, size=$((ROOT_PART_MIB * 2048)), type=0fc63daf-8483-4772-8e79-3d69d8477de4, name=ROOT
+EOF
+  dd if="$part" of="$disk" bs=1M seek=1 conv=notrunc,sparse status=none
+  rm -f "$part"
+}
+
+for fam in "${FAMILIES[@]}"; do
+  case $fam in
+    flatcar) flatcar_disks "$fam" ;;
+    microos) microos_disks "$fam" ;;
+  esac
 done
 
 # ---- manifest ------------------------------------------------------------------
@@ -310,18 +360,30 @@ fam_json() {
   printf '    "%s": {\n' "$fam"
   printf '      "base_version": "%s",\n' "$BASE_VERSION"
   printf '      "disks": [\n'
-  printf '        {"file": "%s/disk.img", "readonly": false, "serial": "standin-os"},\n' "$fam"
-  printf '        {"file": "%s/payload.img", "readonly": true, "serial": "standin-payload"}\n' "$fam"
+  if [ "$fam" = microos ]; then
+    printf '        {"file": "%s/disk.img", "readonly": false, "serial": "standin-os"}\n' "$fam"
+  else
+    printf '        {"file": "%s/disk.img", "readonly": false, "serial": "standin-os"},\n' "$fam"
+    printf '        {"file": "%s/payload.img", "readonly": true, "serial": "standin-payload"}\n' "$fam"
+  fi
   printf '      ],\n'
   printf '      "versions": {'
   for v in "${VERSIONS[@]}"; do
-    printf '%s"%s": "%s/payload/%s.img"' "$sep" "$v" "$fam" "$v"
+    if [ "$fam" = microos ]; then
+      printf '%s"%s": "%s/disk.img"' "$sep" "$v" "$fam"
+    else
+      printf '%s"%s": "%s/payload/%s.img"' "$sep" "$v" "$fam" "$v"
+    fi
     sep=", "
   done
   printf '},\n'
   printf '      "broken_versions": ["%s"],\n' "$(IFS=,; echo "${BROKEN_VERSIONS[*]}" | sed 's/,/", "/g')"
   printf '      "selinux": true,\n'
-  printf '      "update_design": "ab-usr",\n'
+  if [ "$fam" = microos ]; then
+    printf '      "update_design": "btrfs-snapshots",\n'
+  else
+    printf '      "update_design": "ab-usr",\n'
+  fi
   printf '      "fw_cfg_key": "%s"\n' "$key_name"
   printf '    }'
 }
