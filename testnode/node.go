@@ -211,8 +211,11 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("find a free port on %s: %w", DefaultHost, err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	port := l.Addr().(*net.TCPAddr).Port
+	if err := l.Close(); err != nil {
+		return 0, fmt.Errorf("release probe port %d: %w", port, err)
+	}
+	return port, nil
 }
 
 func readPIDFile(path string) (int, error) {
@@ -315,7 +318,7 @@ func qmpDo(ctx context.Context, socket string, f func(*QMP, context.Context) err
 	if err != nil {
 		return err
 	}
-	defer q.Close()
+	defer func() { _ = q.Close() }()
 	return f(q, c)
 }
 

@@ -59,7 +59,7 @@ func (c *extendOnRead) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	if n > 0 && !c.extended {
 		c.extended = true
-		_ = c.Conn.SetDeadline(time.Now().Add(c.extend))
+		_ = c.SetDeadline(time.Now().Add(c.extend))
 	}
 	return n, err
 }
@@ -116,7 +116,7 @@ func probeSSH(ctx context.Context, host string, port int, pinned *hostKey) (stri
 				_ = ch.Reject(ssh.Prohibited, "probe")
 			}
 		}()
-		sc.Close()
+		_ = sc.Close()
 	}
 	if errors.Is(err, errHostKeyMismatch) {
 		return "", err
@@ -164,7 +164,7 @@ func waitSSH(ctx context.Context, p Paths, host string, port int, pinned *hostKe
 			lastReport = time.Now()
 		}
 		if time.Now().After(deadline) {
-			return "", fmt.Errorf("ssh on %s:%d did not answer within %s (last error: %v)",
+			return "", fmt.Errorf("ssh on %s:%d did not answer within %s (last error: %w)",
 				host, port, timeout, lastErr)
 		}
 		select {

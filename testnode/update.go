@@ -75,12 +75,12 @@ func Run(ctx context.Context, t Target, login Login, cmd string) (string, error)
 		return "", fmt.Errorf("ssh %s@%s: %w", login.User, addr, err)
 	}
 	client := ssh.NewClient(sc, chans, reqs)
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 	sess, err := client.NewSession()
 	if err != nil {
 		return "", fmt.Errorf("ssh session on %s: %w", addr, err)
 	}
-	defer sess.Close()
+	defer func() { _ = sess.Close() }()
 	out, err := sess.CombinedOutput(cmd)
 	if err != nil {
 		return string(out), fmt.Errorf("run %q on %s: %w", cmd, addr, err)
