@@ -21,8 +21,12 @@ import (
 // terraform can never download anything.
 
 var buildProvider = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "hardnode-profiles-")
+	// Under build/ (ignored by git), overwritten by every run.
+	dir, err := filepath.Abs(filepath.Join("..", "build", "profiles-test"))
 	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
 	out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-hardnode"), "..").CombinedOutput()
