@@ -46,10 +46,13 @@ args=(
   -nodefaults -nographic -no-user-config
   -kernel "$cur/vmlinuz" -initrd "$cur/initrd.img" -append "$append"
   -drive "if=none,id=os,file=$state/os.qcow2,format=qcow2" -device virtio-blk-pci,drive=os,serial=standin-os
-  -drive "if=none,id=payload,file=$cur/$family/payload.img,format=raw,readonly=on" -device virtio-blk-pci,drive=payload,serial=standin-payload
   -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:22" -device virtio-net-pci,netdev=n0,romfile=
   -device virtio-rng-pci
 )
+if [ -f "$cur/$family/payload.img" ]; then
+  args+=(-drive "if=none,id=payload,file=$cur/$family/payload.img,format=raw,readonly=on"
+    -device virtio-blk-pci,drive=payload,serial=standin-payload)
+fi
 [ -n "$config" ] && args+=(-fw_cfg "name=$key,file=$config")
 if [ $bg = 1 ]; then
   qemu-system-x86_64 "${args[@]}" -serial "file:$state/serial.log" -monitor none \

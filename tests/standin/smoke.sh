@@ -104,9 +104,19 @@ pid=$(bash "$here/boot.sh" -b -f "$family" -p "$port" -s "$state" "$state/config
 wait_up 300
 say "first boot to SSH: $((SECONDS - t)) s"
 
+# Where the node booted from: the USR slot (A/B) or the snapshot number.
 booted_slot() {
-  g 'u=$(readlink -f "$(findmnt -n -o SOURCE /usr)"); for s in A B; do [ "$(readlink -f /dev/disk/by-partlabel/USR-$s)" = "$u" ] && echo $s; done; true'
+  if [ "$family" = microos ]; then
+    g "sed -n 's|^[^ ]* / btrfs .*subvol=/@/\.snapshots/\([0-9]*\)/snapshot.*|\1|p' /proc/mounts"
+  else
+    g 'u=$(readlink -f "$(findmnt -n -o SOURCE /usr)"); for s in A B; do [ "$(readlink -f /dev/disk/by-partlabel/USR-$s)" = "$u" ] && echo $s; done; true'
+  fi
 }
+if [ "$family" = microos ]; then
+  where=snapshot first=1 second=2 third=3 markers=/var/lib/standin
+else
+  where=slot first=A second=B third=A markers=/boot/standin
+fi
 check() { # expected-version expected-slot
   local v s e
   v=$(g '. /etc/os-release; echo "$VERSION"')
@@ -114,12 +124,12 @@ check() { # expected-version expected-slot
   e=$(g 'cat /sys/fs/selinux/enforce')
   [ "$e" = 1 ] || fail "SELinux enforce=$e"
   [ "$v" = "$1" ] || fail "VERSION=$v, want $1"
-  [ "$s" = "$2" ] || fail "booted slot $s, want $2"
-  say "ok: VERSION=$v slot=USR-$s selinux enforcing"
+  [ "$s" = "$2" ] || fail "booted $where $s, want $2"
+  say "ok: VERSION=$v $where=$s selinux enforcing"
 }
 
 base=1.0.0
-check "$base" A
+check "$base" "$first"
 g 'sudo -n true' || fail "sudo -n"
 g 'systemctl is-active --quiet smoke.service' || fail "smoke.service not active (unit enablement)"
 g 'test -s .ssh/authorized_keys.d/ignition' || fail "no authorized_keys.d/ignition"
@@ -129,23 +139,27 @@ say "ok: sudo, unit enabled by preset, sshd confined, host key from the config"
 
 if [ $update = 1 ]; then
   t=$SECONDS
-  g 'sudo -n standin-update 1.0.1' | sed 's/^/  guest| /'
+  g 'sudo -n standin-update 1.0.1' | sed 's/^/  guest| /' || fail "standin-update 1.0.1"
   wait_down 120
   wait_up 300
   say "update to 1.0.1 and reboot: $((SECONDS - t)) s"
-  check 1.0.1 B
+  check 1.0.1 "$second"
   [ "$(g 'sudo -n cat /etc/.ignition-result.json')" = "$result" ] || fail "Ignition ran again"
-  [ "$(g 'cat /boot/standin/active')" = B ] || fail "slot B not marked good"
+  if [ "$family" = microos ]; then
+    [ "$(g "cat $markers/good")" = 2 ] || fail "snapshot 2 not marked good"
+  else
+    [ "$(g "cat $markers/active")" = B ] || fail "slot B not marked good"
+  fi
 
   t=$SECONDS
-  g 'sudo -n standin-update 1.0.2-broken' | sed 's/^/  guest| /'
+  g 'sudo -n standin-update 1.0.2-broken' | sed 's/^/  guest| /' || fail "standin-update 1.0.2-broken"
   wait_down 120
   wait_up 300
   say "broken update, failed trial, rollback: $((SECONDS - t)) s"
-  check 1.0.1 B
-  lr=$(g 'cat /boot/standin/last-rollback')
-  [ "$lr" = "failed=A booted=B" ] || fail "last-rollback: $lr"
-  grep -q 'rollback: slot A did not reach userspace' "$state/serial.log" || fail "no rollback in the serial log"
+  check 1.0.1 "$second"
+  lr=$(g "cat $markers/last-rollback")
+  [ "$lr" = "failed=$third booted=$second" ] || fail "last-rollback: $lr"
+  grep -q "rollback: .* did not reach userspace" "$state/serial.log" || fail "no rollback in the serial log"
   say "ok: rolled back ($lr)"
 fi
 
