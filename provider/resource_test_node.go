@@ -197,7 +197,7 @@ func (r *testNodeResource) Create(ctx context.Context, req resource.CreateReques
 
 	// The node runs from here on: record it even when what follows fails,
 	// so that a destroy can end it.
-	resp.Diagnostics.Append(settleVersion(ctx, &m, node.Paths)...)
+	resp.Diagnostics.Append(settleVersion(ctx, &m)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

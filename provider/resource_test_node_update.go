@@ -82,7 +82,7 @@ func nodeLogin(m testNodeModel) (testnode.Login, diag.Diagnostics) {
 // settleVersion runs after the first boot: without a login it leaves the
 // versions null; with one it reads the running version and, when
 // os_version asks for another, updates the node to it.
-func settleVersion(ctx context.Context, m *testNodeModel, p testnode.Paths) diag.Diagnostics {
+func settleVersion(ctx context.Context, m *testNodeModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if m.SSHPrivateKey.IsNull() {
 		m.RunningVersion = types.StringNull()
