@@ -111,7 +111,8 @@ func newTestHostKey(t *testing.T) testHostKey {
 }
 
 // ignitionWithHostKey renders a spec 3.3.0 config that gives the node the
-// host key and lets the user "core" log in with adminKey (when set).
+// host key and lets the user "core" (in wheel, so with sudo on the
+// stand-in) log in with adminKey (when set).
 func ignitionWithHostKey(t *testing.T, hk testHostKey, adminKey string) []byte {
 	t.Helper()
 	mode := 0o600
@@ -126,7 +127,7 @@ func ignitionWithHostKey(t *testing.T, hk testHostKey, adminKey string) []byte {
 	}
 	if adminKey != "" {
 		cfg["passwd"] = map[string]any{"users": []any{map[string]any{
-			"name": "core", "sshAuthorizedKeys": []string{adminKey},
+			"name": "core", "groups": []string{"wheel"}, "sshAuthorizedKeys": []string{adminKey},
 		}}}
 	}
 	data, err := json.Marshal(cfg)
