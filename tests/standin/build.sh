@@ -409,8 +409,10 @@ rm -rf "$T" "$I" "$K"
 rm -rf "$dest"
 mv "$work" "$dest"
 ln -sfn "$key" "$out_root/current"
-# Keep the current build and the one before it.
-for old in $(ls -1dt "$out_root"/*/ 2>/dev/null | grep -v -e '/cache/$' -e "/$key/\$" | tail -n +2); do
-  rm -rf "$old"
+# Keep the current build and the one before it; touch nothing but builds
+# (directories named by a key).
+for old in $(cd "$out_root" && ls -1dt -- */ 2>/dev/null | tr -d / |
+  grep -E '^[0-9a-f]{16}(\.tmp)?$' | grep -vx "$key" | tail -n +2); do
+  rm -rf "${out_root:?}/$old"
 done
 log "built $dest in $((SECONDS - t0)) s"
