@@ -12,6 +12,7 @@ import (
 	"fmt"
 
 	"github.com/coreos/butane/config/common"
+	"github.com/coreos/vcontext/path"
 )
 
 // Compression choices for Options.Compression.
@@ -49,76 +50,80 @@ type Result struct {
 	Warnings        []Entry
 }
 
-// Translate renders opts to Ignition. Failures are *Error values.
+// Translate renders opts to Ignition. Failures are *Error values; they
+// carry every entry gathered before the failure, warnings included.
 func Translate(opts Options) (*Result, error) {
 	want, err := outputSpec(opts)
 	if err != nil {
 		return nil, err
 	}
-	if opts.Compression != "" && opts.Compression != CompressionAuto && opts.Compression != CompressionNone {
-		return nil, &Error{Attribute: "compression", Summary: "Unknown compression",
-			Err: fmt.Errorf("compression %q: want %q or %q", opts.Compression, CompressionAuto, CompressionNone)}
+	if err := CheckCompression(opts.Compression); err != nil {
+		return nil, &Error{Attribute: AttrCompression, Summary: "Unknown compression", Err: err}
 	}
 	compress := opts.Compression != CompressionNone
 	topts := common.TranslateOptions{FilesDir: opts.FilesDir, NoResourceAutoCompression: true}
 
+	var gathered []Entry
+	fail := func(err error) error {
+		var berr *Error
+		if errors.As(err, &berr) {
+			berr.Entries = sortEntries(append(berr.Entries, gathered...))
+		}
+		return err
+	}
 	docs := make([]*translated, 0, 1+len(opts.Snippets))
-	var warnings []Entry
-	var mainVariant string
 	for i := -1; i < len(opts.Snippets); i++ {
 		src := opts.Content
 		if i >= 0 {
 			src = opts.Snippets[i]
 		}
-		doc, err := parseDocument(src, i)
+		doc, notes, err := parseDocument(src, i)
+		gathered = append(gathered, notes...)
 		if err != nil {
-			return nil, err
+			return nil, fail(err)
 		}
-		if i < 0 {
-			mainVariant = doc.variant.variant
-		} else if doc.variant.variant != mainVariant {
-			return nil, &Error{Attribute: AttrSnippets, Source: i, Summary: "Snippet variant differs",
-				Err: fmt.Errorf("snippet has variant %s but content has %s: snippets must use the same variant",
-					doc.variant.variant, mainVariant)}
-		}
-		if entries := checkLocalPaths(doc.root, opts.FilesDir, i); len(entries) > 0 {
-			return nil, &Error{Attribute: attributeOf(i), Source: i, Summary: "Local file refused",
-				Entries: entries, Err: errors.New("a local file reference is outside files_dir or missing")}
+		if i >= 0 && doc.variant.variant != docs[0].doc.variant.variant {
+			e := doc.entryAt(path.New("yaml", "variant"), "error", fmt.Sprintf(
+				"snippet has variant %s but content has %s: snippets must use the same variant",
+				doc.variant.variant, docs[0].doc.variant.variant))
+			return nil, fail(&Error{Attribute: AttrSnippets, Source: i, Summary: "Snippet variant differs",
+				Entries: []Entry{e}, Err: errors.New(e.Message)})
 		}
 		tr, err := doc.translate(topts, compress)
 		if err != nil {
-			return nil, err
+			return nil, fail(err)
 		}
-		warnings = append(warnings, doc.entries(tr.report, true)...)
+		gathered = append(gathered, doc.entries(tr.report, true)...)
 		docs = append(docs, tr)
 	}
+
+	m, err := combine(docs, want, opts)
+	if err != nil {
+		return nil, fail(err)
+	}
+	if m.changed {
+		r := validateConfig(m.config)
+		located := m.locate(r)
+		if r.IsFatal() {
+			return nil, fail(&Error{Attribute: AttrContent, Source: -1, Summary: "Rendered config is invalid",
+				Entries: located, Err: fmt.Errorf("the config in spec %s fails Ignition's validation",
+					specs[m.spec].version)})
+		}
+		gathered = append(gathered, located...)
+	}
+	gathered = append(gathered, m.staleVerifications()...)
+	gathered = sortEntries(gathered)
 	if opts.Strict {
-		if err := strictError(warnings); err != nil {
+		if err := strictError(gathered); err != nil {
 			return nil, err
 		}
 	}
 
-	cfg, spec, changed, err := combine(docs, want, opts)
-	if err != nil {
-		return nil, err
-	}
-	if changed {
-		if r := validateConfig(cfg); r.IsFatal() {
-			e := &Error{Attribute: AttrContent, Source: -1, Summary: "Rendered config is invalid",
-				Err: fmt.Errorf("the config in spec %s fails Ignition's validation", specs[spec].version)}
-			for _, entry := range r.Entries {
-				e.Entries = append(e.Entries, Entry{Severity: entry.Kind.String(), Source: -1,
-					Path: entry.Context.String(), Message: entry.Message})
-			}
-			return nil, e
-		}
-	}
-
-	rendered, err := marshalConfig(cfg, opts.PrettyPrint)
+	rendered, err := marshalConfig(m.config, opts.PrettyPrint)
 	if err != nil {
 		return nil, fmt.Errorf("marshal ignition config: %w", err)
 	}
-	return &Result{Rendered: rendered, IgnitionVersion: specs[spec].version, Warnings: warnings}, nil
+	return &Result{Rendered: rendered, IgnitionVersion: specs[m.spec].version, Warnings: gathered}, nil
 }
 
 // outputSpec returns the index of the asked output spec, or -1 for the
@@ -126,11 +131,10 @@ func Translate(opts Options) (*Result, error) {
 func outputSpec(opts Options) (int, error) {
 	want := -1
 	if opts.IgnitionVersion != "" {
-		want = specIndex(opts.IgnitionVersion)
-		if want < 0 {
-			return 0, &Error{Attribute: AttrIgnitionVersion, Summary: "Unknown Ignition spec version",
-				Err: fmt.Errorf("ignition_version %q: want one of %s", opts.IgnitionVersion, stableSpecs())}
+		if err := CheckIgnitionVersion(opts.IgnitionVersion); err != nil {
+			return 0, &Error{Attribute: AttrIgnitionVersion, Summary: "Unknown Ignition spec version", Err: err}
 		}
+		want = specIndex(opts.IgnitionVersion)
 	}
 	if opts.Target == "" {
 		return want, nil
@@ -150,41 +154,9 @@ func outputSpec(opts Options) (int, error) {
 	return want, nil
 }
 
-// combine merges the translated documents and converts the result to the
-// wanted spec. changed reports whether the config differs from what the
-// validated translation of the main document gave.
-func combine(docs []*translated, want int, opts Options) (any, int, bool, error) {
-	cfg, spec, changed := docs[0].config, docs[0].spec, false
-	if len(docs) > 1 {
-		for _, d := range docs[1:] {
-			spec = max(spec, d.spec)
-		}
-		var err error
-		if cfg, err = convert(cfg, docs[0].spec, spec); err != nil {
-			return nil, 0, false, err
-		}
-		for _, d := range docs[1:] {
-			child, err := convert(d.config, d.spec, spec)
-			if err != nil {
-				return nil, 0, false, err
-			}
-			cfg = mergeConfigs(cfg, child)
-		}
-		changed = true
-	}
-	if want >= 0 && want != spec {
-		converted, err := convert(cfg, spec, want)
-		if err != nil {
-			attr := AttrIgnitionVersion
-			if opts.IgnitionVersion == "" {
-				attr = AttrTarget
-			}
-			return nil, 0, false, &Error{Attribute: attr, Summary: "Config needs a newer Ignition spec", Err: err}
-		}
-		cfg, spec, changed = converted, want, true
-	}
-	return cfg, spec, changed, nil
-}
+// StrictSummary is the summary of the Error that strict mode gives; all its
+// entries fail the translation.
+const StrictSummary = "Butane warnings in strict mode"
 
 // strictError fails on any warning: strict is hardnode's rule, not Butane's.
 func strictError(warnings []Entry) error {
@@ -198,6 +170,6 @@ func strictError(warnings []Entry) error {
 		return nil
 	}
 	return &Error{Attribute: attributeOf(found[0].Source), Source: found[0].Source,
-		Summary: "Butane warnings in strict mode", Entries: found,
+		Summary: StrictSummary, Entries: warnings,
 		Err: errors.New("strict is set and Butane reported warnings")}
 }

@@ -189,7 +189,10 @@ func TestHeaderErrorsAreLocated(t *testing.T) {
 		line, column       int
 	}{
 		{"missing variant", "# c\nversion: 1.1.0\n", "variant", 2, 1},
-		{"unknown variant", "version: 1.1.0\nvariant: plan9\n", "No translator exists for variant plan9", 1, 10},
+		{"unknown variant", "version: 1.1.0\nvariant: plan9\n", "No translator exists for variant plan9", 2, 10},
+		{"unknown variant case", "variant: FCOS\nversion: 1.4.0\n", "variant FCOS", 1, 10},
+		{"variant list", "variant: [fcos]\nversion: 1.4.0\n", "variant must be a string", 1, 10},
+		{"not a mapping", "- variant: fcos\n", "must be a YAML mapping", 1, 1},
 		{"bad version", "variant: flatcar\n\nversion: one\n", "valid semver", 3, 10},
 		{"missing version", "variant: flatcar\n", "valid semver", 1, 1},
 		{"unknown version", "variant: flatcar\nversion: 1.2.0\n", "No translator exists", 2, 10},

@@ -1,7 +1,10 @@
 package butane
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -30,78 +33,114 @@ type document struct {
 
 // translated is a document rendered to a typed Ignition config.
 type translated struct {
+	doc    *document
 	config any // a types.Config value of spec specs[spec]
 	spec   int
 	report report.Report
+	ts     translate.TranslationSet // Ignition JSON paths to the YAML paths they came from
+	ctx    tree.Node                // YAML positions
 }
 
 var yamlLineRe = regexp.MustCompile(`line (\d+): (.*)`)
 
-// parseDocument parses src and checks its header (variant and version),
-// locating header errors on the line of the header key.
-func parseDocument(src []byte, source int) (*document, error) {
+// parseDocument parses src and checks its header (variant and version) the
+// way Butane reads it (aliases and merge keys resolved), locating header
+// errors on the line of the header key. A second YAML document, which
+// Butane ignores, is reported as a warning in the returned entries.
+func parseDocument(src []byte, source int) (*document, []Entry, error) {
 	var top yaml.Node
-	if err := yaml.Unmarshal(src, &top); err != nil {
-		return nil, yamlError(src, source, nil, err)
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	if err := dec.Decode(&top); err != nil && !errors.Is(err, io.EOF) {
+		return nil, nil, yamlError(src, source, nil, err)
 	}
 	doc := &document{source: source, src: src, root: &top}
 	if top.Kind == yaml.DocumentNode && len(top.Content) > 0 {
 		doc.root = top.Content[0]
 	}
+	var notes []Entry
+	if bytes.Contains(src, []byte("---")) || bytes.Contains(src, []byte("...")) {
+		var next yaml.Node
+		if err := dec.Decode(&next); err == nil {
+			line := next.Line
+			if len(next.Content) > 0 {
+				line = next.Content[0].Line
+			}
+			notes = append(notes, Entry{Severity: "warning", Source: source, Line: line, Column: 1,
+				Message: "a second YAML document starts here; Butane reads only the first document " +
+					"and ignores the rest: put each document into its own snippet"})
+		}
+	}
 
-	variantKey, variantVal := mappingEntry(doc.root, "variant")
-	versionKey, versionVal := mappingEntry(doc.root, "version")
-	at := func(key, val *yaml.Node, p string) Entry {
-		e := Entry{Severity: "error", Source: source, Path: p, Line: 1, Column: 1}
+	variantVal := lookupNode(doc.root, []any{"variant"})
+	versionVal := lookupNode(doc.root, []any{"version"})
+	at := func(n *yaml.Node, p, msg string) Entry {
+		e := Entry{Severity: "error", Source: source, Path: p, Line: 1, Column: 1, Message: msg}
 		switch {
-		case val != nil:
-			e.Line, e.Column = val.Line, val.Column
-		case key != nil:
-			e.Line, e.Column = key.Line, key.Column
+		case n != nil:
+			e.Line, e.Column = n.Line, n.Column
 		case doc.root.Line > 0:
 			e.Line, e.Column = doc.root.Line, doc.root.Column
 		}
 		return e
 	}
+	headerError := func(n *yaml.Node, p, summary, msg string, err error) error {
+		return &Error{Attribute: attributeOf(source), Source: source, Summary: summary,
+			Entries: append([]Entry{at(n, p, msg)}, notes...), Err: err}
+	}
 
-	if variantVal == nil || variantVal.Kind != yaml.ScalarNode || variantVal.Value == "" {
-		e := at(variantKey, variantVal, "$.variant")
-		e.Message = common.ErrNoVariant.Error() + ` (add e.g. "variant: flatcar" at the top)`
-		return nil, &Error{Attribute: attributeOf(source), Source: source,
-			Summary: "Missing Butane variant", Entries: []Entry{e}, Err: common.ErrNoVariant}
+	if v := deref(variantVal); v != nil && v.Kind != yaml.ScalarNode {
+		return nil, nil, headerError(variantVal, "$.variant", "Invalid Butane variant",
+			`variant must be a string such as "flatcar" or "fcos"`, common.ErrNoVariant)
 	}
-	var version *semver.Version
-	if versionVal != nil && versionVal.Kind == yaml.ScalarNode {
-		version, _ = semver.NewVersion(versionVal.Value)
+	if v := deref(versionVal); v != nil && v.Kind != yaml.ScalarNode {
+		return nil, nil, headerError(versionVal, "$.version", "Invalid Butane version",
+			`version must be a string such as "1.1.0"`, common.ErrInvalidVersion)
 	}
-	if version == nil {
-		e := at(versionKey, versionVal, "$.version")
-		e.Message = common.ErrInvalidVersion.Error() + ` (e.g. "version: 1.1.0")`
-		return nil, &Error{Attribute: attributeOf(source), Source: source,
-			Summary: "Invalid Butane version", Entries: []Entry{e}, Err: common.ErrInvalidVersion}
+	if r := deref(doc.root); r != nil && r.Kind != 0 && r.Kind != yaml.MappingNode {
+		return nil, nil, headerError(r, "$", "Invalid Butane config",
+			"a Butane config must be a YAML mapping that starts with variant and version", common.ErrNoVariant)
 	}
-	v, err := lookupVariant(variantVal.Value, version.String())
-	if err != nil {
-		e := at(versionKey, versionVal, "$.version")
-		e.Message = err.Error()
-		return nil, &Error{Attribute: attributeOf(source), Source: source,
-			Summary: "Unsupported Butane variant or version", Entries: []Entry{e}, Err: err}
+	var hdr struct {
+		Variant string `yaml:"variant"`
+		Version string `yaml:"version"`
 	}
-	doc.variant = v
-	return doc, nil
-}
-
-// mappingEntry returns the key and value nodes of key in mapping m.
-func mappingEntry(m *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i], m.Content[i+1]
+	if r := deref(doc.root); r != nil && r.Kind == yaml.MappingNode {
+		if err := doc.root.Decode(&hdr); err != nil {
+			return nil, nil, yamlError(src, source, doc.root, err)
 		}
 	}
-	return nil, nil
+	if hdr.Variant == "" {
+		return nil, nil, headerError(variantVal, "$.variant", "Missing Butane variant",
+			common.ErrNoVariant.Error()+` (add e.g. "variant: flatcar" at the top)`, common.ErrNoVariant)
+	}
+	version, _ := semver.NewVersion(hdr.Version)
+	if version == nil {
+		return nil, nil, headerError(versionVal, "$.version", "Invalid Butane version",
+			common.ErrInvalidVersion.Error()+` (e.g. "version: 1.1.0")`, common.ErrInvalidVersion)
+	}
+	v, err := lookupVariant(hdr.Variant, version.String())
+	if err != nil {
+		if !knownVariant(hdr.Variant) {
+			return nil, nil, headerError(variantVal, "$.variant", "Unsupported Butane variant", err.Error(), err)
+		}
+		return nil, nil, headerError(versionVal, "$.version", "Unsupported Butane variant or version",
+			err.Error(), err)
+	}
+	doc.variant = v
+	return doc, notes, nil
+}
+
+// entryAt makes an entry located at the YAML path at (or, when the path is
+// not written as such, at its nearest written ancestor).
+func (d *document) entryAt(at path.ContextPath, severity, msg string) Entry {
+	e := Entry{Severity: severity, Source: d.source, Path: at.String(), Message: msg}
+	for n := len(at.Path); n >= 0; n-- {
+		if node := lookupNode(d.root, at.Path[:n]); node != nil {
+			e.Line, e.Column = node.Line, node.Column
+			break
+		}
+	}
+	return e
 }
 
 // yamlError turns a YAML syntax or type error into located entries. YAML
@@ -195,6 +234,9 @@ func (d *document) translate(opts common.TranslateOptions, compress bool) (*tran
 	if err := d.root.Decode(cfgPtr); err != nil {
 		return nil, yamlError(d.src, d.source, d.root, err)
 	}
+	if err := d.checkLocalRefs(localRefs(reflect.ValueOf(cfgPtr)), opts.FilesDir); err != nil {
+		return nil, err
+	}
 	ctx := contextTree(d.root)
 	if ctx == nil {
 		ctx = tree.MapNode{Marker: tree.Marker{StartP: &tree.Pos{Line: 1, Column: 1}}}
@@ -210,13 +252,13 @@ func (d *document) translate(opts common.TranslateOptions, compress bool) (*tran
 		return nil, d.reportError(r, common.ErrInvalidSourceConfig)
 	}
 
-	final, _, tr, err := d.translateValidated(cfg, opts, compress)
+	final, ts, tr, err := d.translateValidated(cfg, opts, compress)
 	tr.Correlate(ctx)
 	r.Merge(tr)
 	if err != nil {
 		return nil, d.reportError(r, err)
 	}
-	return &translated{config: final, spec: specIndex(d.variant.spec), report: r}, nil
+	return &translated{doc: d, config: final, spec: specIndex(d.variant.spec), report: r, ts: ts, ctx: ctx}, nil
 }
 
 // translateValidated is the part of the pipeline that follows decoding.
@@ -274,8 +316,11 @@ func (d *document) entries(r report.Report, warningsOnly bool) []Entry {
 		if e.Marker.StartP != nil {
 			entry.Line, entry.Column = int(e.Marker.StartP.Line), int(e.Marker.StartP.Column)
 		}
-		if e.Message == common.ErrDecimalMode.Error() {
+		switch e.Message {
+		case common.ErrDecimalMode.Error():
 			entry.Message = decimalModeMessage(d.root, entry.Line, entry.Column)
+		case common.ErrNoFilesDir.Error():
+			entry.Message = "local file paths are relative to a files directory: set files_dir"
 		}
 		out = append(out, entry)
 	}

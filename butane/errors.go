@@ -2,6 +2,7 @@ package butane
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -13,6 +14,7 @@ const (
 	AttrFilesDir        = "files_dir"
 	AttrIgnitionVersion = "ignition_version"
 	AttrTarget          = "target"
+	AttrCompression     = "compression"
 )
 
 // Error is a failed translation. Entries locate each problem in the input
@@ -73,4 +75,35 @@ func attributeOf(source int) string {
 		return AttrContent
 	}
 	return AttrSnippets
+}
+
+// sortEntries orders entries by input (content first, then snippets in
+// order), line, column, path, message and severity, and drops exact
+// duplicates (the same problem found before and after a merge), so that
+// the same inputs always give the same list.
+func sortEntries(entries []Entry) []Entry {
+	sort.SliceStable(entries, func(i, j int) bool {
+		a, b := entries[i], entries[j]
+		switch {
+		case a.Source != b.Source:
+			return a.Source < b.Source
+		case a.Line != b.Line:
+			return a.Line < b.Line
+		case a.Column != b.Column:
+			return a.Column < b.Column
+		case a.Path != b.Path:
+			return a.Path < b.Path
+		case a.Message != b.Message:
+			return a.Message < b.Message
+		}
+		return a.Severity < b.Severity
+	})
+	out := entries[:0]
+	for _, e := range entries {
+		if len(out) > 0 && e == out[len(out)-1] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }

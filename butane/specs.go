@@ -7,9 +7,9 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 
 	cjson "github.com/clarketm/json"
-	"github.com/coreos/ignition/v2/config/merge"
 	t3_0 "github.com/coreos/ignition/v2/config/v3_0/types"
 	tr3_1 "github.com/coreos/ignition/v2/config/v3_1/translate"
 	t3_1 "github.com/coreos/ignition/v2/config/v3_1/types"
@@ -57,15 +57,21 @@ func specIndex(version string) int {
 	return -1
 }
 
-// stableSpecs lists the spec versions a user may ask for, for messages.
-func stableSpecs() string {
-	var names []string
+// acceptedSpecs lists the spec versions a user may ask for, for messages.
+func acceptedSpecs() string {
+	var stable, experimental []string
 	for _, s := range specs {
-		if !strings.Contains(s.version, "-") {
-			names = append(names, s.version)
+		if strings.Contains(s.version, "-") {
+			experimental = append(experimental, s.version)
+		} else {
+			stable = append(stable, s.version)
 		}
 	}
-	return strings.Join(names, ", ")
+	out := strings.Join(stable, ", ")
+	if len(experimental) > 0 {
+		out += " (stable), or " + strings.Join(experimental, ", ") + " (experimental)"
+	}
+	return out
 }
 
 // convert re-expresses cfg (of spec from) in spec to: upward with Ignition's
@@ -84,13 +90,62 @@ func convert(cfg any, from, to int) (any, error) {
 // requested older spec.
 type DowngradeError struct {
 	Field      string // JSON path, e.g. "$.kernelArguments"
-	MinSpec    string // the oldest spec that has the field
+	MinSpec    string // the oldest spec that has the field (or applies the value)
 	TargetSpec string
+	Value      string // set when the field exists in TargetSpec but its value would be dropped
 }
 
 func (e *DowngradeError) Error() string {
+	if e.Value != "" {
+		return fmt.Sprintf("%s is %s, but Ignition spec %s does not apply it (needs spec %s or newer): "+
+			"the older spec would silently drop it", e.Field, e.Value, e.TargetSpec, e.MinSpec)
+	}
 	return fmt.Sprintf("%s is set but Ignition spec %s has no such field (needs spec %s or newer)",
 		e.Field, e.TargetSpec, e.MinSpec)
+}
+
+// specialBitsSpec is the index of the oldest spec whose Ignition applies
+// setuid, setgid and sticky mode bits: the oldest whose validator does not
+// warn about them.
+var specialBitsSpec = sync.OnceValue(func() int {
+	for i, s := range specs {
+		raw := fmt.Sprintf(`{"ignition":{"version":%q},"storage":{"files":[{"path":"/x","mode":%d}]}}`,
+			s.version, 0o4755)
+		cfg := reflect.New(s.typ)
+		if err := json.Unmarshal([]byte(raw), cfg.Interface()); err != nil {
+			continue
+		}
+		warned := false
+		for _, e := range validateConfig(cfg.Elem().Interface()).Entries {
+			if strings.Contains(e.Message, "setuid") {
+				warned = true
+			}
+		}
+		if !warned {
+			return i
+		}
+	}
+	return len(specs)
+})
+
+// specialModes finds file and directory modes with setuid, setgid or
+// sticky bits in a generic JSON config.
+func specialModes(generic any) []DowngradeError {
+	root, _ := generic.(map[string]any)
+	storage, _ := root["storage"].(map[string]any)
+	var out []DowngradeError
+	for _, kind := range []string{"directories", "files"} {
+		nodes, _ := storage[kind].([]any)
+		for i, n := range nodes {
+			node, _ := n.(map[string]any)
+			mode, ok := node["mode"].(float64)
+			if ok && int(mode)&0o7000 != 0 {
+				out = append(out, DowngradeError{Field: fmt.Sprintf("$.storage.%s.%d.mode", kind, i),
+					Value: fmt.Sprintf("%#o with setuid/setgid/sticky bits", int(mode))})
+			}
+		}
+	}
+	return out
 }
 
 // downgrade expresses cfg (spec from) in the older spec to: it marshals cfg
@@ -116,6 +171,14 @@ func downgrade(cfg any, from, to int) (any, error) {
 			}
 		}
 		return nil, &DowngradeError{Field: field, MinSpec: minSpec, TargetSpec: specs[to].version}
+	}
+
+	if bits := specialBitsSpec(); from >= bits && to < bits {
+		if found := specialModes(generic); len(found) > 0 {
+			e := found[0]
+			e.MinSpec, e.TargetSpec = specs[bits].version, specs[to].version
+			return nil, &e
+		}
 	}
 
 	out := reflect.New(specs[to].typ)
@@ -191,13 +254,6 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		fields[name] = f.Type
 	}
 	return fields
-}
-
-// mergeConfigs merges child into parent the way Ignition merges configs:
-// later entries with the same key replace earlier ones, lists append.
-func mergeConfigs(parent, child any) any {
-	out, _ := merge.MergeStructTranscribe(parent, child)
-	return out
 }
 
 // validateConfig runs Ignition's validator for the config's own spec.

@@ -2,8 +2,8 @@ package butane
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
-	"strings"
 )
 
 // ignitionStable says from which Ignition 2.x release on a spec is stable,
@@ -42,16 +42,26 @@ var flatcarIgnition = []struct {
 // ignition package (2.26 since 2026-02).
 const microOSIgnition = 26
 
+var (
+	flatcarTargetRe  = regexp.MustCompile(`^flatcar-([0-9]+)(\.[0-9]+\.[0-9]+)?$`)
+	ignitionTargetRe = regexp.MustCompile(`^ignition-2\.([0-9]+)(\.[0-9]+)?$`)
+)
+
+// TargetForms says which target names are accepted, for messages.
+const TargetForms = `"flatcar-MAJOR" or "flatcar-MAJOR.MINOR.PATCH" (e.g. flatcar-3510.2.0), ` +
+	`"microos", or "ignition-2.MINOR" or "ignition-2.MINOR.PATCH" (e.g. ignition-2.14)`
+
 // TargetSpec returns the highest Ignition spec that target accepts. Targets
-// are "flatcar-MAJOR[.MINOR.PATCH]", "microos" and "ignition-2.MINOR[.PATCH]".
+// are "flatcar-MAJOR[.MINOR.PATCH]", "microos" and "ignition-2.MINOR[.PATCH]",
+// with decimal numbers only.
 func TargetSpec(target string) (string, error) {
-	switch {
-	case target == "microos":
+	if target == "microos" {
 		return ignitionMaxSpec(microOSIgnition), nil
-	case strings.HasPrefix(target, "flatcar-"):
-		major, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(target, "flatcar-"), ".", 2)[0])
+	}
+	if m := flatcarTargetRe.FindStringSubmatch(target); m != nil {
+		major, err := strconv.Atoi(m[1])
 		if err != nil {
-			return "", fmt.Errorf("target %q: want flatcar-MAJOR.MINOR.PATCH such as flatcar-3510.2.0", target)
+			return "", fmt.Errorf("target %q: Flatcar major release %q is out of range", target, m[1])
 		}
 		if major < flatcarIgnition[0].firstMajor {
 			return "", fmt.Errorf("target %q: Flatcar releases before %d accept only Ignition spec 2.x, "+
@@ -64,18 +74,42 @@ func TargetSpec(target string) (string, error) {
 			}
 		}
 		return ignitionMaxSpec(minor), nil
-	case strings.HasPrefix(target, "ignition-"):
-		parts := strings.Split(strings.TrimPrefix(target, "ignition-"), ".")
-		if len(parts) < 2 || len(parts) > 3 || parts[0] != "2" {
-			return "", fmt.Errorf("target %q: want ignition-2.MINOR such as ignition-2.14", target)
-		}
-		minor, err := strconv.Atoi(parts[1])
-		if err != nil || minor < 0 {
-			return "", fmt.Errorf("target %q: want ignition-2.MINOR such as ignition-2.14", target)
+	}
+	if m := ignitionTargetRe.FindStringSubmatch(target); m != nil {
+		minor, err := strconv.Atoi(m[1])
+		if err != nil {
+			return "", fmt.Errorf("target %q: Ignition minor release %q is out of range", target, m[1])
 		}
 		return ignitionMaxSpec(minor), nil
 	}
-	return "", fmt.Errorf("unknown target %q: want flatcar-MAJOR.MINOR.PATCH, microos or ignition-2.MINOR", target)
+	return "", fmt.Errorf("unknown target %q: want %s", target, TargetForms)
+}
+
+// CheckTarget says why target is not accepted, or nil ("" is accepted).
+func CheckTarget(target string) error {
+	if target == "" {
+		return nil
+	}
+	_, err := TargetSpec(target)
+	return err
+}
+
+// CheckIgnitionVersion says why version is not an output spec hardnode
+// produces, or nil ("" is accepted).
+func CheckIgnitionVersion(version string) error {
+	if version == "" || specIndex(version) >= 0 {
+		return nil
+	}
+	return fmt.Errorf("ignition_version %q: want one of %s", version, acceptedSpecs())
+}
+
+// CheckCompression says why compression is not accepted, or nil ("" is
+// accepted and means auto).
+func CheckCompression(compression string) error {
+	if compression == "" || compression == CompressionAuto || compression == CompressionNone {
+		return nil
+	}
+	return fmt.Errorf("compression %q: want %q or %q", compression, CompressionAuto, CompressionNone)
 }
 
 func ignitionMaxSpec(minor int) string {

@@ -80,3 +80,13 @@ func lookupVariant(variant, version string) (variantSpec, error) {
 	}
 	return variantSpec{}, errNoTranslator(variant, version)
 }
+
+// knownVariant reports whether hardnode serves any version of variant.
+func knownVariant(variant string) bool {
+	for _, v := range variants {
+		if v.variant == variant {
+			return true
+		}
+	}
+	return false
+}
