@@ -64,15 +64,9 @@ func (d *butaneDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		Target:          m.Target.ValueString(),
 		Compression:     m.Compression.ValueString(),
 	}
-	if !m.Snippets.IsNull() {
-		var snippets []string
-		resp.Diagnostics.Append(m.Snippets.ElementsAs(ctx, &snippets, false)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		for _, s := range snippets {
-			opts.Snippets = append(opts.Snippets, []byte(s))
-		}
+	opts.Snippets = snippetValues(m.Snippets, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
 	}
 
 	res, err := butane.Translate(opts)
@@ -95,6 +89,25 @@ func (d *butaneDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		"snippets": len(opts.Snippets), "warnings": len(res.Warnings),
 	})
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// snippetValues reads the snippets list element by element, so that a null
+// element is an error on snippets[i] rather than a conversion failure.
+func snippetValues(list types.List, diags *diag.Diagnostics) [][]byte {
+	if list.IsNull() || list.IsUnknown() {
+		return nil
+	}
+	var out [][]byte
+	for i, e := range list.Elements() {
+		s, ok := e.(types.String)
+		if !ok || s.IsNull() || s.IsUnknown() {
+			diags.AddAttributeError(path.Root("snippets").AtListIndex(i), "Null snippet",
+				fmt.Sprintf("snippets[%d] is null or unknown: give a Butane document, or leave the element out", i))
+			continue
+		}
+		out = append(out, []byte(s.ValueString()))
+	}
+	return out
 }
 
 // entryPath is the attribute an entry belongs to: content or snippets[i].
@@ -130,27 +143,37 @@ func entryDetail(e butane.Entry) string {
 	return where + ": " + e.Message
 }
 
-// addButaneError turns a translation failure into attribute errors.
+// addButaneError turns a translation failure into attribute errors: each
+// located error on its input (content, snippets[i], or the attribute at
+// fault such as files_dir or ignition_version), and the warnings gathered
+// before the failure as warnings (as errors in strict mode).
 func addButaneError(diags *diag.Diagnostics, err error) {
 	var berr *butane.Error
 	if !errors.As(err, &berr) {
 		diags.AddError("Butane translation failed", err.Error())
 		return
 	}
+	onInput := berr.Attribute == butane.AttrContent || berr.Attribute == butane.AttrSnippets
 	at := path.Root(berr.Attribute)
-	if berr.Attribute == butane.AttrContent || berr.Attribute == butane.AttrSnippets {
+	if onInput {
 		at = entryPath(berr.Source)
 	}
-	if len(berr.Entries) == 0 {
-		diags.AddAttributeError(at, berr.Summary, berr.Err.Error())
-		return
-	}
+	failing := 0
 	for _, e := range berr.Entries {
-		if e.Severity == "error" || berr.Summary == "Butane warnings in strict mode" {
-			diags.AddAttributeError(entryPath(e.Source), berr.Summary, entryDetail(e))
-		} else {
+		fails := e.Severity == "error" || (berr.Summary == butane.StrictSummary && e.Severity == "warning")
+		switch {
+		case !fails:
 			diags.AddAttributeWarning(entryPath(e.Source), warningSummary(e), entryDetail(e))
+		case onInput:
+			diags.AddAttributeError(entryPath(e.Source), berr.Summary, entryDetail(e))
+			failing++
+		default:
+			diags.AddAttributeError(at, berr.Summary, entryDetail(e))
+			failing++
 		}
+	}
+	if failing == 0 {
+		diags.AddAttributeError(at, berr.Summary, berr.Err.Error())
 	}
 }
 

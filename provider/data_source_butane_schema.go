@@ -2,6 +2,7 @@ package provider
 
 import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -22,9 +23,19 @@ func butaneDataSourceSchema() schema.Schema {
 			"snippets": schema.ListAttribute{
 				Optional:    true,
 				ElementType: types.StringType,
-				MarkdownDescription: "More Butane documents of the same variant, each translated on its own " +
-					"and merged into `content` in order, the way Ignition merges configs: a later entry " +
-					"for the same path replaces an earlier one, lists append.",
+				Validators:  []validator.List{noNullElements{}},
+				MarkdownDescription: "More Butane documents of the same variant, each translated on its own, " +
+					"raised to the newest spec among them and merged into `content` in order with " +
+					"Ignition's own merge, which works **field by field**, not by replacing whole entries: " +
+					"list entries with the same key (files, directories and links by `path`, which share " +
+					"one namespace; units and drop-ins by `name`; users and groups by `name`; disks by " +
+					"`device`; ...) are merged, each field that the later document sets replacing the " +
+					"earlier value and each field it leaves out keeping it (e.g. `mode`, `user`, a " +
+					"`verification` hash); a file, directory or link replaces an entry of another kind at " +
+					"the same path; lists of plain values (such as `ssh_authorized_keys`) gain the new " +
+					"values; append-only lists (a file's `append`, `ignition.config.merge`) are appended. " +
+					"A later source without its own `verification` keeps the earlier hash, which fails the " +
+					"boot: hardnode warns about it. Elements must not be null.",
 			},
 			"files_dir": schema.StringAttribute{
 				Optional: true,
@@ -41,21 +52,24 @@ func butaneDataSourceSchema() schema.Schema {
 				MarkdownDescription: "Indent the rendered JSON. Default `false`.",
 			},
 			"ignition_version": schema.StringAttribute{
-				Optional: true,
-				Computed: true,
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{ignitionVersionValidator},
 				MarkdownDescription: "Ignition spec version of `rendered`, e.g. `3.3.0`. When set, the config is " +
 					"translated up with Ignition's translators or re-expressed in the older spec; a field " +
 					"that the older spec lacks fails the read, naming the field and the oldest spec that " +
 					"has it. When unset: the highest spec of `target`, else the spec of the Butane variant.",
 			},
 			"target": schema.StringAttribute{
-				Optional: true,
+				Optional:   true,
+				Validators: []validator.String{targetValidator},
 				MarkdownDescription: "The machine that boots the config, which decides the highest spec it " +
 					"accepts: a Flatcar release (`flatcar-3510.2.0`), `microos`, or an Ignition release " +
 					"(`ignition-2.14`). See the provider documentation for the table.",
 			},
 			"compression": schema.StringAttribute{
-				Optional: true,
+				Optional:   true,
+				Validators: []validator.String{compressionValidator},
 				MarkdownDescription: "`auto` (default): gzip embedded file contents where that is smaller, " +
 					"exactly as Butane does. `none`: never gzip, for a larger config rendered faster.",
 			},

@@ -28,8 +28,11 @@ func (f *butaneFunction) Definition(_ context.Context, _ function.DefinitionRequ
 	resp.Definition = function.Definition{
 		Summary: "Render a Butane config to Ignition JSON",
 		MarkdownDescription: "Renders a Butane config (YAML) to a compact Ignition config (JSON) in the " +
-			"spec of its variant, with the same errors as the `hardnode_butane` data source. Use the " +
-			"data source for snippets, local files, strict mode or another output spec.",
+			"spec of its variant, with the same errors as the `hardnode_butane` data source. The " +
+			"function is **always strict**: a function cannot return warnings, so any Butane warning " +
+			"(an unused key, a decimal file mode, ...) fails the call, with its line and column. " +
+			"Use the `hardnode_butane` data source for non-strict use (warnings reported, not fatal), " +
+			"snippets, local files (`files_dir`) or another output spec.",
 		Parameters: []function.Parameter{
 			function.StringParameter{
 				Name:                "content",
@@ -46,13 +49,22 @@ func (f *butaneFunction) Run(ctx context.Context, req function.RunRequest, resp 
 	if resp.Error != nil {
 		return
 	}
-	res, err := butane.Translate(butane.Options{Content: []byte(content)})
+	res, err := butane.Translate(butane.Options{Content: []byte(content), Strict: true})
 	if err != nil {
 		resp.Error = function.NewArgumentFuncError(0, functionErrorText(err))
 		return
 	}
 	resp.Error = function.ConcatFuncErrors(resp.Error, resp.Result.Set(ctx, string(res.Rendered)))
 }
+
+// functionFilesDirWording rewrites the data source's advice on files_dir,
+// which the function does not have.
+var functionFilesDirWording = strings.NewReplacer(
+	"set files_dir to the directory that holds it", noFilesDirInFunction,
+	"a files directory: set files_dir", "a files directory, which is "+noFilesDirInFunction,
+)
+
+const noFilesDirInFunction = "not available in the function; use the hardnode_butane data source with files_dir"
 
 // functionErrorText lists each located entry like the data source's details.
 func functionErrorText(err error) string {
@@ -61,8 +73,15 @@ func functionErrorText(err error) string {
 		return err.Error()
 	}
 	lines := []string{berr.Summary}
+	if errors.Is(err, butane.ErrNoFilesDir) {
+		lines = []string{"Local files are not available in the function"}
+	}
+	if berr.Summary == butane.StrictSummary {
+		lines = []string{berr.Summary + " (the function is always strict; the hardnode_butane " +
+			"data source reports warnings without failing)"}
+	}
 	for _, e := range berr.Entries {
-		lines = append(lines, entryDetail(e))
+		lines = append(lines, functionFilesDirWording.Replace(entryDetail(e)))
 	}
 	return strings.Join(lines, "\n")
 }
