@@ -1,4 +1,14 @@
+terraform {
+  required_providers {
+    hardnode = {
+      source = "hardnode/hardnode"
+    }
+  }
+}
+
 # The simple case: one Butane document, rendered in its variant's spec.
+# The function is strict: any Butane warning fails the call. Use the
+# hardnode_butane data source for snippets, files_dir or non-strict use.
 output "ignition" {
   value = provider::hardnode::butane(<<-EOT
     variant: flatcar
