@@ -47,6 +47,15 @@ resource "hardnode_test_node" "flatcar" {
   host_key         = local.host_public
   state_dir        = abspath("${path.module}/.node-flatcar")
   memory           = 512
+
+  # Optional: log in to read the running version, and update in place by
+  # changing os_version (the stand-in has 1.0.0, 1.0.1 and 1.0.2-broken).
+  ssh_private_key = file("${path.module}/admin_key")
+  # os_version    = "1.0.1"
+}
+
+output "running_version" {
+  value = hardnode_test_node.flatcar.running_version
 }
 
 output "ssh" {
