@@ -109,6 +109,8 @@ install -m 0644 "$G/99-standin-authorized-keys.conf" "$T/etc/ssh/sshd_config.d/"
 install -m 0440 "$G/standin.sudoers" "$T/etc/sudoers.d/standin"
 install -m 0644 "$G/zz-default.network" "$T/usr/lib/systemd/network/"
 install -m 0644 "$G/99-standin-default.preset" "$T/usr/lib/systemd/system-preset/"
+mkdir -p "$T/usr/lib/modprobe.d"
+install -m 0644 "$G/standin-blacklist.conf" "$T/usr/lib/modprobe.d/standin-blacklist.conf"
 install -m 0644 "$G/standin-mark-good.service" "$G/standin-ssh-keygen.service" "$T/usr/lib/systemd/system/"
 mkdir -p "$T/usr/lib/standin" "$T/usr/lib/systemd/system/multi-user.target.wants"
 install -m 0755 "$G/standin-mark-good" "$T/usr/lib/standin/mark-good"
@@ -128,7 +130,7 @@ done
 chroot "$T" systemctl enable systemd-networkd.service >/dev/null 2>&1
 chroot "$T" systemctl disable apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
   e2scrub_all.timer e2scrub_reap.service fstrim.timer podman-auto-update.timer \
-  podman-auto-update.service podman.service getty@tty1.service >/dev/null 2>&1
+  podman-auto-update.service podman.service podman-restart.service getty@tty1.service >/dev/null 2>&1
 chroot "$T" systemctl disable systemd-pstore.service >/dev/null 2>&1
 # Boot time under TCG: drop what a test node never needs (modules still
 # load on demand; nothing here prompts on a console).
