@@ -5,7 +5,8 @@
 #     -p  127.0.0.1 port forwarded to the guest's SSH (default 2222)
 #     -s  where the qcow2 overlay and logs go (default build/standin/run-FAMILY)
 #     -k  keep an existing overlay (boot the provisioned node again)
-#     -b  run in the background: prints the PID, serial log in STATE_DIR/serial.log
+#     -b  run in the background: prints the PID, serial log in STATE_DIR/serial.log,
+#         QMP socket STATE_DIR/qmp.sock
 # Serial console on stdout unless -b. Ctrl-a x quits QEMU.
 # Accelerator: STANDIN_ACCEL (default tcg; kvm only when asked for).
 set -euo pipefail
@@ -55,7 +56,9 @@ if [ -f "$cur/$family/payload.img" ]; then
 fi
 [ -n "$config" ] && args+=(-fw_cfg "name=$key,file=$config")
 if [ $bg = 1 ]; then
+  rm -f "$state/qmp.sock"
   qemu-system-x86_64 "${args[@]}" -serial "file:$state/serial.log" -monitor none \
+    -qmp "unix:$state/qmp.sock,server=on,wait=off" \
     -pidfile "$state/qemu.pid" -daemonize
   cat "$state/qemu.pid"
 else

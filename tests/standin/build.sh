@@ -20,7 +20,7 @@ BROKEN_VERSIONS=(1.0.2-broken)
 INITRD_MODULES=(virtio_pci virtio_blk virtio_net virtio_rng qemu_fw_cfg btrfs)
 # Module directories (below kernel/) shipped in /usr/lib/modules.
 USR_MODULE_DIRS=(arch block crypto fs lib mm net virt
-  drivers/block drivers/char drivers/firmware drivers/md drivers/net drivers/virtio)
+  drivers/acpi drivers/block drivers/char drivers/firmware drivers/input drivers/md drivers/net drivers/virtio)
 IGNITION_BIN=/usr/lib/dracut/modules.d/30ignition/ignition
 USR_PART_MIB=1024
 ROOT_PART_MIB=4096
