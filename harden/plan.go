@@ -74,7 +74,7 @@ func (p *plan) build() error {
 	p.file(managedFile{id: "sudoers-admin", path: SudoersPath, mode: 0o440, contents: n.sudoersDropIn(),
 		private: true})
 	if n.SSH.HostKey != "" {
-		key := strings.TrimSpace(n.SSH.HostKey) + "\n"
+		key := normalizeKeyText(n.SSH.HostKey)
 		p.file(managedFile{id: "ssh-host-key", path: SSHHostKeyPath, mode: 0o600, contents: key, private: true})
 		p.file(managedFile{id: "ssh-host-key-pub", path: SSHHostKeyPath + ".pub", mode: 0o644,
 			contents: p.hostPub + "\n"})
@@ -105,7 +105,7 @@ func (p *plan) build() error {
 	p.file(managedFile{id: "policy-json", path: PolicyPath, mode: 0o644, contents: policy})
 	for i, t := range n.Podman.Trust {
 		p.file(managedFile{id: fmt.Sprintf("trust-key-%d", i), path: trustKeyPath(t), mode: 0o644,
-			contents: strings.TrimSpace(t.Key) + "\n"})
+			contents: normalizeKeyText(t.Key)})
 	}
 	p.file(managedFile{id: "registries-conf", path: RegistriesConfPath, mode: 0o644, contents: n.registriesConf()})
 	if d := n.registriesD(); d != "" {

@@ -1,7 +1,6 @@
 package harden
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"regexp"
@@ -125,28 +124,6 @@ func checkAuthorizedKey(line string) error {
 	return nil
 }
 
-// hostPublicKey parses an OpenSSH ed25519 private key and returns its public
-// half in authorized_keys format, without a comment.
-func hostPublicKey(private string) (string, error) {
-	raw, err := ssh.ParseRawPrivateKey([]byte(private))
-	if err != nil {
-		var missing *ssh.PassphraseMissingError
-		if errors.As(err, &missing) {
-			return "", errors.New("the key is encrypted; give it without a passphrase (the value is sensitive)")
-		}
-		return "", fmt.Errorf("not an OpenSSH private key: %w", err)
-	}
-	key, ok := raw.(*ed25519.PrivateKey)
-	if !ok {
-		return "", fmt.Errorf("the key is a %T; the hardened sshd uses ssh-ed25519 host keys only", raw)
-	}
-	pub, err := ssh.NewPublicKey(key.Public())
-	if err != nil {
-		return "", fmt.Errorf("derive the public key: %w", err)
-	}
-	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))), nil
-}
-
 func (n *Node) validateContainers(c *collector) {
 	names := map[string]int{}
 	for i, u := range n.ContainerUsers {
@@ -192,13 +169,12 @@ func (n *Node) validateContainers(c *collector) {
 		scopes[t.Scope] = i
 		switch t.Type {
 		case TrustSigstore:
-			if !strings.Contains(t.Key, "-----BEGIN PUBLIC KEY-----") {
-				c.add(p.with("key"), "Invalid sigstore key",
-					"give the PEM public key (-----BEGIN PUBLIC KEY-----), e.g. cosign.pub.")
+			if err := checkSigstoreKey(t.Key); err != nil {
+				c.add(p.with("key"), "Invalid sigstore key", "%v.", err)
 			}
 		case TrustGPG:
-			if !strings.Contains(t.Key, "-----BEGIN PGP PUBLIC KEY BLOCK-----") {
-				c.add(p.with("key"), "Invalid GPG key", "give the ASCII-armored public key (gpg --export --armor).")
+			if err := checkGPGKey(t.Key); err != nil {
+				c.add(p.with("key"), "Invalid GPG key", "%v.", err)
 			}
 		default:
 			c.add(p.with("type"), "Unknown signature type", "%q is not one of sigstore, gpg.", t.Type)

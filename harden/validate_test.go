@@ -53,7 +53,7 @@ func TestValidateAttributePaths(t *testing.T) {
 		{"quadlet nnp restricted", func(n *Node) {
 			n.Level = Restricted
 			n.ContainerUsers = []ContainerUser{{Name: "app"}}
-			n.Podman.Trust = []RegistryTrust{{Scope: "ghcr.io/acme", Type: TrustSigstore, Key: "-----BEGIN PUBLIC KEY-----"}}
+			n.Podman.Trust = []RegistryTrust{{Scope: "ghcr.io/acme", Type: TrustSigstore, Key: fixture(t, "cosign.pub")}}
 			n.Podman.Quadlets = []Quadlet{{Name: "web", User: "app", Image: "ghcr.io/acme/web:1", NoNewPrivileges: ptr(false)}}
 		}, "podman.quadlets[0].no_new_privileges"},
 		{"selinux disabled", func(n *Node) { n.SELinux.Mode = SELinuxDisabled }, "selinux.mode"},
