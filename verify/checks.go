@@ -133,21 +133,21 @@ func (k *checker) statPath(ctx context.Context, path string, follow bool) (fileM
 	case !isPermission(err):
 		return fileMeta{}, fmt.Errorf("stat %s over sftp: %w", path, err)
 	}
-	argv := []string{"sudo", "-n", "stat", "-c", "%f %u %g", "--", path}
+	argv := []string{"stat", "-c", "%f %u %g", "--", path}
 	if follow {
-		argv = []string{"sudo", "-n", "stat", "-L", "-c", "%f %u %g", "--", path}
+		argv = []string{"stat", "-L", "-c", "%f %u %g", "--", path}
 	}
-	res, rerr := k.conn.run(ctx, argv)
+	res, rerr := k.conn.runProbe(ctx, "root", argv)
 	if rerr != nil {
-		return fileMeta{}, rerr
+		return fileMeta{}, k.sudoFallbackError(path, "stat", rerr)
 	}
 	if res.ExitCode != 0 {
+		// stat itself ran (the wrapper said so): only its own ENOENT means absent.
 		if strings.Contains(string(res.Stderr), "No such file") {
 			return fileMeta{}, nil
 		}
-		return fileMeta{}, fmt.Errorf("%s is not readable by %s over sftp (permission denied) and "+
-			"`sudo -n stat` failed (exit %d: %s); give %s passwordless sudo or make the path readable",
-			path, k.conn.user, res.ExitCode, firstLine(res.Stderr), k.conn.user)
+		return fileMeta{}, k.sudoFallbackError(path, "stat",
+			fmt.Errorf("stat exited %d: %s", res.ExitCode, firstLine(res.Stderr)))
 	}
 	return parseStatOutput(string(res.Stdout))
 }
@@ -185,16 +185,26 @@ func (k *checker) readContent(ctx context.Context, path string) ([]byte, error) 
 	if err == nil || !isPermission(err) {
 		return data, err
 	}
-	res, rerr := k.conn.run(ctx, []string{"sudo", "-n", "cat", "--", path})
+	res, rerr := k.conn.runProbe(ctx, "root", []string{"cat", "--", path})
 	if rerr != nil {
-		return nil, rerr
+		return nil, k.sudoFallbackError(path, "cat", rerr)
 	}
 	if res.ExitCode != 0 {
-		return nil, fmt.Errorf("%s is not readable by %s over sftp (permission denied) and "+
-			"`sudo -n cat` failed (exit %d: %s); give %s passwordless sudo or make the file readable",
-			path, k.conn.user, res.ExitCode, firstLine(res.Stderr), k.conn.user)
+		cause := fmt.Errorf("cat exited %d: %s", res.ExitCode, firstLine(res.Stderr))
+		if strings.Contains(string(res.Stderr), "No such file") {
+			cause = fmt.Errorf("%w (cat: %s)", fs.ErrNotExist, firstLine(res.Stderr))
+		}
+		return nil, k.sudoFallbackError(path, "cat", cause)
 	}
 	return res.Stdout, nil
+}
+
+// sudoFallbackError says that a path unreadable over SFTP could not be read
+// through sudo either, naming both causes and the fix.
+func (k *checker) sudoFallbackError(path, tool string, cause error) error {
+	return fmt.Errorf("%s is not readable by %s over sftp (permission denied) and `sudo -n %s` "+
+		"failed: %w; give %s passwordless sudo (as the hardened config does) or make the path readable",
+		path, k.conn.user, tool, cause, k.conn.user)
 }
 
 func (k *checker) file(ctx context.Context, c *expect.Check, r *expect.Result) error {
@@ -334,13 +344,14 @@ func (k *checker) unit(ctx context.Context, c *expect.Check, r *expect.Result) e
 	if c.State == expect.UnitActive {
 		verb = "is-active"
 	}
-	res, err := k.conn.run(ctx, []string{"systemctl", verb, "--", c.Name})
+	res, err := k.conn.runProbe(ctx, "", []string{"systemctl", verb, "--", c.Name})
+	var probe *ProbeError
+	if errors.As(err, &probe) {
+		return fmt.Errorf("systemctl is not available on the node (exit %d: %s); a node without "+
+			"systemd needs the unit kind declared not_applicable", probe.ExitCode, probe.Stderr)
+	}
 	if err != nil {
 		return err
-	}
-	if res.ExitCode == 127 {
-		return fmt.Errorf("systemctl is not available on the node (exit 127: %s); a node without "+
-			"systemd needs the unit kind declared not_applicable", firstLine(res.Stderr))
 	}
 	state := firstLine(res.Stdout)
 	if state == "" {
@@ -362,7 +373,7 @@ func (k *checker) unit(ctx context.Context, c *expect.Check, r *expect.Result) e
 const selinuxEnforce = "/sys/fs/selinux/enforce"
 
 func (k *checker) selinux(ctx context.Context, c *expect.Check, r *expect.Result) error {
-	data, err := k.conn.readFile(ctx, selinuxEnforce)
+	data, err := k.readContent(ctx, selinuxEnforce)
 	if err != nil {
 		if isNotExist(err) {
 			outcome(r, "disabled", []string{"SELinux is not enabled on this node (" + selinuxEnforce +
@@ -410,7 +421,7 @@ func (k *checker) sysctl(ctx context.Context, c *expect.Check, r *expect.Result)
 	if err != nil {
 		return err
 	}
-	data, err := k.conn.readFile(ctx, p)
+	data, err := k.readContent(ctx, p)
 	if err != nil {
 		if isNotExist(err) {
 			outcome(r, c.Key+" missing", []string{"the kernel has no such sysctl (" + p +
@@ -489,11 +500,7 @@ func (k *checker) subid(ctx context.Context, c *expect.Check, r *expect.Result) 
 }
 
 func (k *checker) command(ctx context.Context, c *expect.Check, r *expect.Result) error {
-	argv := c.Argv
-	if c.AsUser != "" {
-		argv = append([]string{"sudo", "-n", "-u", c.AsUser, "--"}, argv...)
-	}
-	res, err := k.conn.run(ctx, argv)
+	res, err := k.conn.runProbe(ctx, c.AsUser, c.Argv)
 	if err != nil {
 		return err
 	}
@@ -543,6 +550,9 @@ func (k *checker) os(c *expect.Check, r *expect.Result) error {
 		}
 	}
 	if c.Snapshot != nil {
+		if f.snapshotErr != nil {
+			return f.snapshotErr
+		}
 		if f.BootedSnapshot == nil {
 			actual += " snapshot none"
 			bad = append(bad, "/ is not mounted from a btrfs snapshot")

@@ -302,7 +302,12 @@ type CommandResult struct {
 func (c *nodeConn) run(ctx context.Context, argv []string) (CommandResult, error) {
 	var res CommandResult
 	cmdline := ShellQuote(append([]string{"env", "LC_ALL=C"}, argv...))
-	sess, err := c.client.NewSession()
+	var sess *ssh.Session
+	err := c.within(ctx, func() error {
+		var err error
+		sess, err = c.client.NewSession()
+		return err
+	})
 	if err != nil {
 		if c.lost() || connectionError(err) {
 			return res, fmt.Errorf("run %s: %w", argv[0], errConnectionLost)
@@ -326,6 +331,68 @@ func (c *nodeConn) run(ctx context.Context, argv []string) (CommandResult, error
 		return res, fmt.Errorf("run %s: %w", argv[0], err)
 	}
 	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
+	return res, nil
+}
+
+// probeMarker is the line the probe wrapper prints right before it execs
+// the probe. Output without it means the probe never started: sudo refused
+// (no passwordless sudo, unknown user) or is missing.
+const probeMarker = "hardnode-probe-started"
+
+// probeScript runs as `sh -c probeScript ARGV0 ARGS...` under sudo: it prints
+// the marker, then replaces itself with the probe.
+const probeScript = `LC_ALL=C; export LC_ALL; echo ` + probeMarker + `; exec "$0" "$@"`
+
+// ProbeError says that a probe did not run at all, so that nothing may be
+// concluded from its exit code or output.
+type ProbeError struct {
+	Argv     []string
+	AsUser   string // "" when run directly as the login user
+	ExitCode int
+	Stderr   string
+	Reason   string
+}
+
+func (e *ProbeError) Error() string {
+	who := ""
+	if e.AsUser != "" {
+		who = " as " + e.AsUser
+	}
+	return fmt.Sprintf("%s%s did not run: %s (exit %d: %s)", e.Argv[0], who, e.Reason, e.ExitCode, e.Stderr)
+}
+
+// runProbe runs argv and makes sure that it really ran: with asUser set it
+// goes through `sudo -n -u asUser --` and a wrapper that announces the start
+// of argv, so that sudo's own failures (password required, unknown user,
+// sudo missing) are errors and never a result; exit 126 and 127 (cannot
+// execute, not found) are errors either way.
+func (c *nodeConn) runProbe(ctx context.Context, asUser string, argv []string) (CommandResult, error) {
+	if asUser == "" {
+		res, err := c.run(ctx, argv)
+		if err != nil {
+			return res, err
+		}
+		if res.ExitCode == 126 || res.ExitCode == 127 {
+			return res, &ProbeError{Argv: argv, ExitCode: res.ExitCode, Stderr: firstLine(res.Stderr),
+				Reason: "the command was not found or is not executable"}
+		}
+		return res, nil
+	}
+	wrapped := append([]string{"sudo", "-n", "-u", asUser, "--", "sh", "-c", probeScript}, argv...)
+	res, err := c.run(ctx, wrapped)
+	if err != nil {
+		return res, err
+	}
+	out, started := bytes.CutPrefix(res.Stdout, []byte(probeMarker+"\n"))
+	if !started {
+		return res, &ProbeError{Argv: argv, AsUser: asUser, ExitCode: res.ExitCode,
+			Stderr: firstLine(res.Stderr), Reason: fmt.Sprintf("`sudo -n -u %s` failed before starting it", asUser)}
+	}
+	res.Stdout = out
+	if res.ExitCode == 126 || res.ExitCode == 127 {
+		return res, &ProbeError{Argv: argv, AsUser: asUser, ExitCode: res.ExitCode, Stderr: firstLine(res.Stderr),
+			Reason: "the command was not found or is not executable"}
+	}
 	return res, nil
 }
 

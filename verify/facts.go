@@ -22,7 +22,8 @@ type Facts struct {
 	RebootReason   string   // what says a reboot is pending
 	Problems       []string // facts that could not be gathered, with why
 
-	slotErr error // why BootedSlot could not be determined, if it could not
+	slotErr     error // why BootedSlot could not be determined, if it could not
+	snapshotErr error // why BootedSnapshot could not be determined, if it could not
 }
 
 // familyOf maps an os-release ID (and ID_LIKE) to a hardnode OS family.
@@ -75,8 +76,11 @@ func gatherFacts(ctx context.Context, c *nodeConn) (Facts, error) {
 		if n, ok := BootedSnapshot(ParseProcMounts(data)); ok {
 			f.BootedSnapshot = &n
 		}
-	} else if err := note(err); err != nil {
-		return f, err
+	} else {
+		f.snapshotErr = err
+		if err := note(err); err != nil {
+			return f, err
+		}
 	}
 
 	res, err := c.run(ctx, []string{"systemctl", "--failed", "--plain", "--no-legend", "--no-pager"})

@@ -257,6 +257,30 @@ func TestRealSSHD(t *testing.T) {
 		}
 	})
 
+	t.Run("sudo-refused-or-missing-command-is-error", func(t *testing.T) {
+		tgt := srv.target(t)
+		tgt.User = plain
+		doc := mustDoc(t, "",
+			expect.Check{ID: "as-root-exit-1", Kind: expect.KindCommand, AsUser: "root", Argv: []string{"true"},
+				ExitCode: expect.Int(1)},
+			expect.Check{ID: "not-found-127", Kind: expect.KindCommand, Argv: []string{"definitely-not-a-command"},
+				ExitCode: expect.Int(127)},
+			expect.Check{ID: "absent-behind-sudo", Kind: expect.KindFile, Path: secretDir + "/gone/x", Absent: true})
+		_ = os.Chmod(secretDir, 0o700)
+		defer func() { _ = os.Chmod(secretDir, 0o755) }()
+		rep := verifyOK(t, tgt, doc, fastOptions())
+		for _, r := range rep.Results {
+			if r.Status != expect.StatusError {
+				t.Errorf("%s: %s (actual %q, detail %q), want error", r.ID, r.Status, r.Actual, r.Detail)
+			}
+		}
+		// With passwordless sudo the same probes run: stat says ENOENT.
+		rep = verifyOK(t, srv.target(t), mustDoc(t, "", doc.Checks[2]), fastOptions())
+		if r := rep.Results[0]; r.Status != expect.StatusPass {
+			t.Errorf("absent through sudo: %s %q, want pass", r.Status, r.Detail)
+		}
+	})
+
 	t.Run("selinux-missing-fails", func(t *testing.T) {
 		if _, err := os.Stat(selinuxEnforce); err == nil {
 			t.Skip("this host has SELinux")

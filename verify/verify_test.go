@@ -136,7 +136,7 @@ func TestVerifyReportsFailures(t *testing.T) {
 			"", "contains the ID 1001 of app", expect.StatusFail},
 		{expect.Check{Kind: expect.KindCommand, AsUser: "app", Argv: []string{"podman", "unshare", "cat", "/proc/self/uid_map"},
 			StdoutMatches: `^\s*1\s+100000\s+65536\s*$`}, "exits 125", "exit code 125, want 0 (stderr: cannot find newuidmap); stdout does not match", expect.StatusFail},
-		{expect.Check{Kind: expect.KindCommand, Argv: []string{"nosuchtool"}}, "exits 127", "not found", expect.StatusFail},
+		{expect.Check{Kind: expect.KindCommand, Argv: []string{"nosuchtool"}}, "", "not found", expect.StatusError},
 		{expect.Check{Kind: expect.KindOS, Version: "4200.0.0", Slot: "USR-B"}, "version 4152.2.0 slot USR-A",
 			"runs version 4152.2.0, want 4200.0.0; booted slot is USR-A, want USR-B", expect.StatusFail},
 		{expect.Check{Kind: expect.KindOS, Version: "4152.2.0", Snapshot: expect.Int(3)}, "snapshot none", "not mounted from a btrfs snapshot", expect.StatusFail},

@@ -69,6 +69,8 @@ func (n *Node) dispatch(argv []string, asUser string) (string, string, int) {
 	switch argv[0] {
 	case "sudo":
 		return n.sudo(argv[1:], sudoOK)
+	case "sh":
+		return n.shWrapper(argv[1:], asUser)
 	case "systemctl":
 		return n.systemctl(argv[1:])
 	case "stat":
@@ -245,4 +247,23 @@ func (n *Node) cat(args []string, root bool) (string, string, int) {
 		return "", "cat: " + p + ": No such file or directory\n", 1
 	}
 	return string(data), "", 0
+}
+
+// shWrapper answers the verifier's probe wrapper, `sh -c '...; echo MARKER;
+// exec "$0" "$@"' ARGV...`: it prints the marker and runs ARGV. Any other
+// shell use is "not found": nodesim is not a shell.
+func (n *Node) shWrapper(args []string, asUser string) (string, string, int) {
+	if len(args) < 3 || args[0] != "-c" || !strings.Contains(args[1], `exec "$0" "$@"`) {
+		return "", "sh: nodesim runs no shell scripts\n", 127
+	}
+	marker := ""
+	if i := strings.Index(args[1], "echo "); i >= 0 {
+		marker = strings.Fields(args[1][i+len("echo "):])[0]
+		marker = strings.TrimSuffix(marker, ";") + "\n"
+	}
+	out, errOut, code := n.dispatch(args[2:], asUser)
+	if code == 127 && strings.Contains(errOut, "not found") {
+		errOut = "sh: 1: exec: " + args[2] + ": not found\n"
+	}
+	return marker + out, errOut, code
 }
