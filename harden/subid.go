@@ -46,6 +46,19 @@ func AllocateSubIDs(users []ContainerUser) ([]SubIDAssignment, error) {
 		r := *u.SubIDs
 		iv := interval{uint64(r.Start), r.End()}
 		switch {
+		case r.Start < SubIDMin:
+			c.add(p, "Subordinate ID range below 100000",
+				"%s's range starts at %d; subordinate IDs start at %d (SUB_UID_MIN) so that they never "+
+					"map onto the node's own users. Use %d or above.", u.Name, r.Start, SubIDMin,
+				AdminSubIDReserve.End())
+			continue
+		case iv.overlaps(interval{uint64(AdminSubIDReserve.Start), AdminSubIDReserve.End()}):
+			c.add(p, "Subordinate ID range reserved for the admin user",
+				"%s's range %d-%d overlaps %d-%d, which is reserved for the admin user's default range "+
+					"(useradd gives it to the admin before Ignition appends the container users' lines, so "+
+					"the subid check could never pass). Start at %d or above.", u.Name, r.Start, r.End()-1,
+				AdminSubIDReserve.Start, AdminSubIDReserve.End()-1, AdminSubIDReserve.End())
+			continue
 		case r.Count < SubIDDefaultCount:
 			c.add(Path{"container_users", i, "subid_count"}, "Subordinate ID range too small",
 				"%s has %d subordinate IDs; give at least %d so that images with the usual ID layout can be pulled.",
@@ -129,9 +142,10 @@ func assignUIDs(users []ContainerUser, c *collector) []uint32 {
 			continue
 		}
 		p := Path{"container_users", i, "uid"}
-		if u.UID < 1000 {
-			c.add(p, "User ID in the system range",
-				"%s has UID %d; choose 1000 or above (0 picks one from %d).", u.Name, u.UID, DefaultContainerUID)
+		if why := reservedUID(u.UID); why != "" {
+			c.add(p, "Reserved user ID",
+				"%s has UID %d: %s. Choose a UID from 1000 to 99999, or leave uid unset to get the next "+
+					"free one from %d.", u.Name, u.UID, why, DefaultContainerUID)
 		}
 		if j, dup := used[u.UID]; dup {
 			c.add(p, "Duplicate user ID", "%s and %s both have UID %d.", users[j].Name, u.Name, u.UID)

@@ -86,9 +86,15 @@ func (n *Node) validateBasics(c *collector) {
 
 func (n *Node) validateAccess(c *collector) {
 	name := n.AdminName()
-	if !userNameRE.MatchString(name) || name == "root" {
+	switch {
+	case !userNameRE.MatchString(name) || name == "root":
 		c.add(Path{"admin", "name"}, "Invalid admin user name",
 			"%q must match %s and must not be root.", name, userNameRE)
+	case reservedName(n.OS, name) && !(n.OS == Flatcar && name == "core"):
+		c.add(Path{"admin", "name"}, "Admin user name is a system account",
+			"%q is an account the %s image already ships (%s, systemd-*); Ignition would turn it into "+
+				"the login user. Choose another name (on Flatcar, leave it unset for core).",
+			name, n.OS, strings.Join(ReservedNames(n.OS), " "))
 	}
 	if len(n.Admin.SSHAuthorizedKeys) == 0 {
 		c.add(Path{"admin", "ssh_authorized_keys"}, "No SSH key for the admin user",
@@ -134,6 +140,10 @@ func (n *Node) validateContainers(c *collector) {
 		case u.Name == n.AdminName():
 			c.add(p, "Container user is the admin user",
 				"%q is the admin user; container users are separate accounts without SSH access.", u.Name)
+		case reservedName(n.OS, u.Name):
+			c.add(p, "Container user name is a system account",
+				"%q is an account the %s image already ships (%s, systemd-*); Ignition would change its "+
+					"UID and shell. Choose another name.", u.Name, n.OS, strings.Join(ReservedNames(n.OS), " "))
 		}
 		if j, dup := names[u.Name]; dup {
 			c.add(p, "Duplicate container user", "container_users[%d] and [%d] are both %q.", j, i, u.Name)
