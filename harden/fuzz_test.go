@@ -45,3 +45,18 @@ func FuzzNodeInputs(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCanonicalSysctlValue: the canonical form is a fixed point and the
+// rootless guard never panics.
+func FuzzCanonicalSysctlValue(f *testing.F) {
+	for _, s := range []string{"0x10", "010", " 1 2\t3 ", "08", "+1", "-0", "bbr"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		c := canonicalSysctlValue(v)
+		if again := canonicalSysctlValue(c); again != c {
+			t.Fatalf("canonical(%q) = %q, canonical again = %q", v, c, again)
+		}
+		_ = sysctlBreaksRootless("user.max_user_namespaces", v)
+	})
+}

@@ -65,7 +65,7 @@ func (n *Node) EffectiveSysctls() map[string]string {
 		}
 	}
 	for k, v := range n.Sysctls {
-		out[k] = strings.TrimSpace(v)
+		out[k] = canonicalSysctlValue(v)
 	}
 	return out
 }

@@ -144,11 +144,11 @@ func checkSnippetFile(p, text string, warn func(setting, format string, args ...
 	if dir == "/etc/sysctl.d/" || p == "/etc/sysctl.conf" {
 		for _, m := range sysctlLineRE.FindAllStringSubmatch(text, -1) {
 			key := strings.ReplaceAll(m[1], "/", ".")
-			if want, ok := baselineSysctls[key]; ok && m[2] != want {
+			if want, ok := baselineSysctls[key]; ok && canonicalSysctlValue(m[2]) != want {
 				warn("sysctls", "%s sets %s = %s (hardened: %s)", p, key, m[2], want)
 			}
-			if forbiddenSysctls[key] == m[2] {
-				warn("sysctls", "%s sets %s = %s, which breaks rootless containers", p, key, m[2])
+			if why := sysctlBreaksRootless(key, m[2]); why != "" {
+				warn("sysctls", "%s: %s", p, why)
 			}
 		}
 	}

@@ -36,12 +36,6 @@ var knownCapabilities = map[string]bool{
 	"SYS_TIME": true, "SYS_TTY_CONFIG": true, "WAKE_ALARM": true,
 }
 
-// forbiddenSysctls break rootless containers, which the node exists to run.
-var forbiddenSysctls = map[string]string{
-	"user.max_user_namespaces":         "0",
-	"kernel.unprivileged_userns_clone": "0",
-}
-
 // Validate reports every invalid value of n as ValidationErrors.
 func (n *Node) Validate() error {
 	var c collector
@@ -353,9 +347,10 @@ func (n *Node) validateSysctls(c *collector) {
 			c.add(p, "Invalid sysctl key", "%q is not a dotted sysctl name such as kernel.kptr_restrict.", k)
 		case strings.TrimSpace(v) == "" || strings.ContainsAny(v, "\n\r"):
 			c.add(p, "Invalid sysctl value", "the value of %s must be one non-empty line.", k)
-		case forbiddenSysctls[k] == strings.TrimSpace(v):
-			c.add(p, "Sysctl breaks rootless containers",
-				"%s = %s disables user namespaces, which rootless Podman needs; remove it.", k, v)
+		default:
+			if why := sysctlBreaksRootless(k, v); why != "" {
+				c.add(p, "Sysctl breaks rootless containers", "%s.", why)
+			}
 		}
 	}
 }
