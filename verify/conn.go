@@ -85,9 +85,62 @@ type nodeConn struct {
 	idErr  error
 }
 
-// dial opens the connection: TCP with the dial timeout, then the SSH
-// handshake and login under the handshake timeout, then the SFTP session.
+// fingerprintAlgorithms are the host key types a fingerprint may name, one
+// handshake each: a server presents one key per handshake, the one of the
+// first algorithm both sides list.
+var fingerprintAlgorithms = [][]string{
+	{ssh.KeyAlgoED25519},
+	{ssh.KeyAlgoECDSA256}, {ssh.KeyAlgoECDSA384}, {ssh.KeyAlgoECDSA521},
+	{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256},
+}
+
+// dial opens the connection. A pin of whole keys asks the server for their
+// algorithms. A pin of fingerprints only does not tell the key type, so each
+// type is asked for in its own handshake until the server presents a pinned
+// key; the node is refused as a possible man-in-the-middle only when none
+// of the keys it presented matches.
 func dial(ctx context.Context, t Target, to Timeouts) (*nodeConn, error) {
+	pin := t.HostKey.Pin
+	if pin == nil || !pin.FingerprintsOnly() {
+		var algos []string
+		if pin != nil {
+			algos = pin.Algorithms()
+		}
+		return dialWith(ctx, t, to, algos)
+	}
+	var presented []*HostKeyMismatchError
+	for _, algos := range fingerprintAlgorithms {
+		c, err := dialWith(ctx, t, to, algos)
+		if err == nil {
+			return c, nil
+		}
+		var mismatch *HostKeyMismatchError
+		switch {
+		case errors.As(err, &mismatch) && mismatch.SeenLine == "":
+			// The server has no key of this type: try the next one.
+		case errors.As(err, &mismatch):
+			presented = append(presented, mismatch)
+		default:
+			return nil, err
+		}
+	}
+	if len(presented) == 0 {
+		return nil, &permanentError{fmt.Errorf("ssh handshake with %s: the node offers no host key of a "+
+			"type golang.org/x/crypto/ssh supports (tried %v)", t.Address(), fingerprintAlgorithms)}
+	}
+	all := *presented[0]
+	var seen []string
+	for _, m := range presented {
+		seen = append(seen, m.Seen)
+	}
+	all.Seen = strings.Join(seen, ", ")
+	return nil, &permanentError{&all}
+}
+
+// dialWith opens the connection: TCP with the dial timeout, then the SSH
+// handshake and login under the handshake timeout, then the SFTP session.
+// hostKeyAlgos, when set, are the only host key algorithms asked for.
+func dialWith(ctx context.Context, t Target, to Timeouts, hostKeyAlgos []string) (*nodeConn, error) {
 	to = to.withDefaults()
 	methods, closeAux, err := t.Auth.authMethods()
 	if err != nil {
@@ -100,9 +153,7 @@ func dial(ctx context.Context, t Target, to Timeouts) (*nodeConn, error) {
 		HostKeyCallback: checker.callback,
 		Timeout:         to.Dial,
 	}
-	if t.HostKey.Pin != nil {
-		cfg.HostKeyAlgorithms = t.HostKey.Pin.Algorithms()
-	}
+	cfg.HostKeyAlgorithms = hostKeyAlgos
 
 	d := net.Dialer{Timeout: to.Dial}
 	raw, err := d.DialContext(ctx, "tcp", t.Address())
@@ -143,6 +194,15 @@ func classifyHandshakeError(t Target, checker *hostKeyChecker, err error) error 
 	var mismatch *HostKeyMismatchError
 	if errors.As(err, &mismatch) {
 		return &permanentError{mismatch}
+	}
+	var negotiation *ssh.AlgorithmNegotiationError
+	if errors.As(err, &negotiation) && negotiation.What == "host key" && t.HostKey.Pin != nil {
+		// The node no longer has a key of the pinned type: its keys changed.
+		return &permanentError{&HostKeyMismatchError{
+			Address:  t.Address(),
+			Expected: t.HostKey.Pin.String(),
+			Seen:     "no key of the pinned type (the node offers " + strings.Join(negotiation.RequestedAlgorithms, ", ") + ")",
+		}}
 	}
 	msg := err.Error()
 	switch {

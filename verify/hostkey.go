@@ -2,9 +2,12 @@ package verify
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -31,12 +34,11 @@ func ParseHostKeyPin(text string) (*HostKeyPin, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if fp, ok := strings.CutPrefix(line, "SHA256:"); ok {
-			if fp == "" || strings.ContainsAny(fp, " \t=") {
-				return nil, fmt.Errorf("host key line %d: %q is not a SHA256 fingerprint "+
-					"(want SHA256: followed by unpadded base64, as ssh-keygen -lf prints)", i+1, line)
+		if fp, ok, err := parseFingerprintLine(line); ok || err != nil {
+			if err != nil {
+				return nil, fmt.Errorf("host key line %d: %w", i+1, err)
 			}
-			pin.fingerprints = append(pin.fingerprints, line)
+			pin.fingerprints = append(pin.fingerprints, fp)
 			continue
 		}
 		if strings.HasPrefix(line, "@") {
@@ -58,6 +60,43 @@ func ParseHostKeyPin(text string) (*HostKeyPin, error) {
 		return nil, errors.New("host key is empty: give a known_hosts line, a public key or a SHA256 fingerprint")
 	}
 	return pin, nil
+}
+
+// md5Fingerprint is the colon-separated hex form of an MD5 fingerprint.
+var md5Fingerprint = regexp.MustCompile(`^(?i:md5:)?([0-9a-fA-F]{2}:){15}[0-9a-fA-F]{2}$`)
+
+// parseFingerprintLine reads "SHA256:..." or the whole line `ssh-keygen -lf`
+// prints ("256 SHA256:... comment (ED25519)"). ok is false when the line is
+// no fingerprint at all; err says why a fingerprint-like line is refused.
+func parseFingerprintLine(line string) (fp string, ok bool, err error) {
+	fields := strings.Fields(line)
+	word := fields[0]
+	if len(fields) >= 2 && strings.Trim(fields[0], "0123456789") == "" {
+		word = fields[1] // ssh-keygen -lf: bits, fingerprint, comment, (TYPE)
+	}
+	lower := strings.ToLower(word)
+	switch {
+	case strings.HasPrefix(lower, "md5:") || md5Fingerprint.MatchString(word):
+		return "", false, errors.New("MD5 fingerprints are not supported (MD5 is too weak to pin a " +
+			"host key); give the SHA256 fingerprint (`ssh-keygen -lf KEY.pub -E sha256`) or the public key")
+	case strings.HasPrefix(lower, "sha256:") && !strings.HasPrefix(word, "SHA256:"):
+		return "", false, fmt.Errorf("%q: write the prefix as SHA256: in capitals, as ssh-keygen prints it "+
+			"(the base64 part is case-sensitive, so the fingerprint is not lower-cased)", word)
+	case !strings.HasPrefix(word, "SHA256:"):
+		return "", false, nil
+	}
+	b64 := strings.TrimPrefix(word, "SHA256:")
+	if raw, derr := base64.RawStdEncoding.DecodeString(b64); derr != nil || len(raw) != sha256.Size {
+		return "", false, fmt.Errorf("%q is not a SHA256 fingerprint (want SHA256: followed by 43 "+
+			"characters of unpadded base64, as ssh-keygen -lf prints)", word)
+	}
+	return word, true, nil
+}
+
+// FingerprintsOnly reports whether the pin names keys only by fingerprint,
+// so that their type (and the host key algorithm to ask for) is unknown.
+func (p *HostKeyPin) FingerprintsOnly() bool {
+	return len(p.keys) == 0 && len(p.fingerprints) > 0
 }
 
 // Matches reports whether key is one of the pinned keys.
@@ -118,10 +157,16 @@ type HostKeyMismatchError struct {
 	Address  string
 	Expected string // the pinned keys, by type and fingerprint
 	Seen     string // the presented key, type and fingerprint
-	SeenLine string // the presented key as a known_hosts line
+	SeenLine string // the presented key as a known_hosts line; "" when it had none of the pinned type
 }
 
 func (e *HostKeyMismatchError) Error() string {
+	if e.SeenLine == "" {
+		return fmt.Sprintf("host key of %s changed: expected %s, the node presented %s. "+
+			"If the node was rebuilt on purpose, set host_key to its new key (from its console or "+
+			"provisioning output); otherwise treat this as a possible man-in-the-middle and do not connect",
+			e.Address, e.Expected, e.Seen)
+	}
 	return fmt.Sprintf("host key of %s changed: expected %s, the node presented %s. "+
 		"If the node was rebuilt on purpose, set host_key to the new key (%s); "+
 		"otherwise treat this as a possible man-in-the-middle and do not connect",

@@ -189,7 +189,9 @@ func (v *run) loop(ctx, waitCtx context.Context) (*Report, error) {
 // on first use never trusts twice.
 func (v *run) pinFirstKey(c *nodeConn) {
 	v.report.HostKey = KnownHostsLine(v.target.Address(), c.hostKey)
-	if v.target.HostKey.Pin == nil {
+	// A fingerprint pin matched this key: pin the key itself, so that
+	// reconnects ask for its type at once.
+	if pin := v.target.HostKey.Pin; pin == nil || pin.FingerprintsOnly() {
 		pin, err := ParseHostKeyPin(v.report.HostKey)
 		if err == nil {
 			v.target.HostKey.Pin = pin

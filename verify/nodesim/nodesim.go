@@ -65,6 +65,7 @@ type Node struct {
 
 	mu             sync.Mutex
 	hostKey        ssh.Signer
+	extraHostKeys  []ssh.Signer
 	authorized     []ssh.PublicKey
 	meta           map[string]Meta
 	units          map[string]Unit
@@ -143,7 +144,15 @@ func (n *Node) ChangeHostKey() {
 	signer, _ := ssh.NewSignerFromKey(priv)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.hostKey = signer
+	n.hostKey, n.extraHostKeys = signer, nil
+}
+
+// SetHostKeys gives the node several host keys, as sshd with one HostKey
+// line per type; the first is what HostKey returns.
+func (n *Node) SetHostKeys(keys ...ssh.Signer) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.hostKey, n.extraHostKeys = keys[0], keys[1:]
 }
 
 // SetMeta overrides ownership, mode or readability of a path.
@@ -321,6 +330,9 @@ func (n *Node) serverConfig() *ssh.ServerConfig {
 		},
 	}
 	cfg.AddHostKey(n.hostKey)
+	for _, k := range n.extraHostKeys {
+		cfg.AddHostKey(k)
+	}
 	return cfg
 }
 
