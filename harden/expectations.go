@@ -43,10 +43,8 @@ func (p *plan) expectations() (*expect.Document, error) {
 	for _, k := range sortedKeys(n.EffectiveSysctls()) {
 		add(expect.Check{ID: "sysctl-" + k, Kind: expect.KindSysctl, Key: k, Value: n.EffectiveSysctls()[k]})
 	}
-	for _, argv := range [][2]string{{"passwordauthentication", "no"}, {"permitrootlogin", "no"},
-		{"allowusers", p.admin}} {
-		add(expect.Check{ID: "sshd-effective-" + argv[0], Kind: expect.KindCommand, AsUser: "root",
-			Argv: []string{"/usr/sbin/sshd", "-T"}, StdoutMatches: "^" + argv[0] + " " + regexp.QuoteMeta(argv[1]) + "$"})
+	for _, c := range p.sshdEffectiveChecks() {
+		add(c)
 	}
 
 	for _, a := range p.subids {
@@ -59,7 +57,7 @@ func (p *plan) expectations() (*expect.Document, error) {
 		// Line 2 of the rootless user namespace's uid_map is the subordinate range.
 		add(expect.Check{ID: "userns-" + a.User, Kind: expect.KindCommand, AsUser: a.User,
 			Argv:          []string{"podman", "unshare", "cat", "/proc/self/uid_map"},
-			StdoutMatches: fmt.Sprintf(`^\s*1\s+%d\s+%d\s*$`, a.Range.Start, a.Range.Count)})
+			StdoutMatches: fmt.Sprintf(`^[ \t]*1[ \t]+%d[ \t]+%d[ \t]*$`, a.Range.Start, a.Range.Count)})
 	}
 
 	if _, err := doc.Marshal(); err != nil { // validates
@@ -82,7 +80,7 @@ func fileChecks(f managedFile) []expect.Check {
 				Argv:          []string{"stat", "-c", "%a %U %G %F", f.path},
 				StdoutMatches: fmt.Sprintf("^%o root root regular( empty)? file$", f.mode)},
 			{ID: f.id + "-sha256", Kind: expect.KindCommand, AsUser: "root",
-				Argv: []string{"sha256sum", f.path}, StdoutMatches: "^" + sum + `\s`},
+				Argv: []string{"sha256sum", f.path}, StdoutMatches: "^" + sum + `[ \t]`},
 		}
 	}
 	return []expect.Check{{ID: f.id, Kind: expect.KindFile, Path: f.path, Type: "regular", Mode: mode,
@@ -92,4 +90,39 @@ func fileChecks(f managedFile) []expect.Check {
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// sshdEffectiveChecks run `sshd -T` as root with a connection spec of the
+// admin user logging in over loopback, so that Match blocks from any
+// drop-in are evaluated, and compare what sshd will really apply with the
+// hardened values; algorithm lists must stay within the hardened lists.
+func (p *plan) sshdEffectiveChecks() []expect.Check {
+	argv := []string{"/usr/sbin/sshd", "-T", "-C", "user=" + p.admin + ",host=localhost,addr=127.0.0.1"}
+	var out []expect.Check
+	exact := func(kw, val string) {
+		out = append(out, expect.Check{ID: "sshd-effective-" + kw, Kind: expect.KindCommand, AsUser: "root",
+			Argv: argv, StdoutMatches: "^" + kw + " " + regexp.QuoteMeta(val) + "$"})
+	}
+	exact("passwordauthentication", "no")
+	exact("kbdinteractiveauthentication", "no")
+	exact("permitemptypasswords", "no")
+	exact("permitrootlogin", "no")
+	exact("authenticationmethods", "publickey")
+	exact("allowusers", p.admin)
+	exact("allowtcpforwarding", "no")
+	exact("x11forwarding", "no")
+	exact("permittunnel", "no")
+	for _, l := range []struct {
+		kw   string
+		list []string
+	}{{"kexalgorithms", sshKexAlgorithms}, {"ciphers", sshCiphers}, {"macs", sshMACs}} {
+		quoted := make([]string, len(l.list))
+		for i, a := range l.list {
+			quoted[i] = regexp.QuoteMeta(a)
+		}
+		one := "(?:" + strings.Join(quoted, "|") + ")"
+		out = append(out, expect.Check{ID: "sshd-effective-" + l.kw, Kind: expect.KindCommand, AsUser: "root",
+			Argv: argv, StdoutMatches: "^" + l.kw + " " + one + "(?:," + one + ")*$"})
+	}
+	return out
 }

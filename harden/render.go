@@ -71,12 +71,9 @@ func Render(n *Node, opts RenderOptions) (*Rendered, error) {
 		return nil, err
 	}
 	out := &Rendered{Butane: yml, Expectations: doc, HostPublicKey: p.hostPub}
+	checker := p.snippetChecker()
 	for i, s := range opts.Snippets {
-		ws, err := CheckSnippet(i, s)
-		if err != nil {
-			return nil, err
-		}
-		out.SnippetWarnings = append(out.SnippetWarnings, ws...)
+		out.SnippetWarnings = append(out.SnippetWarnings, checker.check(i, s)...)
 	}
 	res, err := butane.Translate(butane.Options{
 		Content:         yml,

@@ -36,6 +36,29 @@ func TestCheckSnippet(t *testing.T) {
 		{"password", "passwd:\n  users:\n    - name: core\n      password_hash: $y$abc\n", "admin access"},
 		{"kernel arg", "kernel_arguments:\n  should_exist:\n    - enforcing=0\n", "selinux.mode"},
 		{"bad yaml is the translator's", "storage: [", ""},
+		{"match block key=value", "storage:\n  files:\n    - path: /etc/ssh/sshd_config.d/60-x.conf\n" +
+			"      contents:\n        inline: \"Match User core\\n  PasswordAuthentication=yes\\n\"\n", "sshd hardening"},
+		{"match block forwarding", "storage:\n  files:\n    - path: /etc/ssh/sshd_config.d/60-x.conf\n" +
+			"      contents:\n        inline: \"Match User core\\n  AllowTcpForwarding yes\\n\"\n", "sshd hardening"},
+		{"stricter sshd is fine", "storage:\n  files:\n    - path: /etc/ssh/sshd_config.d/60-x.conf\n" +
+			"      contents:\n        inline: \"MaxAuthTries 2\\nCiphers aes256-gcm@openssh.com\\n\"\n", ""},
+		{"data url", "storage:\n  files:\n    - path: /etc/ssh/sshd_config.d/50-m.conf\n      contents:\n" +
+			"        source: \"data:,Match%20User%20core%0A%20PasswordAuthentication%20yes%0A\"\n", "sshd hardening"},
+		{"base64 data url", "storage:\n  files:\n    - path: /etc/ssh/sshd_config.d/50-m.conf\n      contents:\n" +
+			"        source: \"data:;base64,UGVybWl0Um9vdExvZ2luIHllcwo=\"\n", "sshd hardening"},
+		{"gzip data url", "storage:\n  files:\n    - path: /etc/ssh/sshd_config.d/50-m.conf\n      contents:\n" +
+			"        source: \"data:;base64,H4sIAAAAAAACA/NNLEnOUAgtTi1SSM4vSuVSUAhILC4uzy9KcSwtyUjNK8lMTizJzM+zrUwt5gIAoLqLPi0AAAA=\"\n        compression: gzip\n", "sshd hardening"},
+		{"appended data url", "storage:\n  files:\n    - path: /etc/sysctl.d/99-x.conf\n      append:\n" +
+			"        - source: \"data:,user.max_mnt_namespaces%3D0x0\"\n", "sysctls"},
+		{"remote sshd content", "storage:\n  files:\n    - path: /etc/ssh/sshd_config.d/50-m.conf\n      contents:\n" +
+			"        source: https://example.invalid/x.conf\n", "snippet content"},
+		{"registries.conf.d permissive", "storage:\n  files:\n    - path: /etc/containers/registries.conf.d/99-x.conf\n" +
+			"      contents:\n        inline: \"short-name-mode = \\\"permissive\\\"\\n\"\n", "registries short-name enforcing"},
+		{"registries.conf.d search", "storage:\n  files:\n    - path: /etc/containers/registries.conf.d/99-x.conf\n" +
+			"      contents:\n        inline: \"unqualified-search-registries = [\\\"docker.io\\\"]\\n\"\n",
+			"registries short-name enforcing"},
+		{"sudoers nopasswd", "storage:\n  files:\n    - path: /etc/sudoers.d/zz\n      contents:\n" +
+			"        inline: \"ALL ALL=(ALL) NOPASSWD: ALL\\n\"\n", "admin sudo rule"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,5 +92,44 @@ func TestRenderSnippetWarnings(t *testing.T) {
 	}
 	if len(r.SnippetWarnings) != 1 || r.SnippetWarnings[0].Setting != "podman (docker masked)" {
 		t.Fatalf("warnings %v", r.SnippetWarnings)
+	}
+}
+
+// TestRenderManagedItems: a snippet touching anything the node's plan
+// manages (its hostname, subordinate ID files, a container user's identity)
+// is warned about with the setting named.
+func TestRenderManagedItems(t *testing.T) {
+	tests := []struct {
+		name, snippet, setting string
+	}{
+		{"container user uid", "passwd:\n  users:\n    - name: app\n      uid: 7000\n", "managed user app"},
+		{"admin shell", "passwd:\n  users:\n    - name: ops\n      shell: /bin/zsh\n", "managed user ops"},
+		{"admin extra key is fine", "passwd:\n  users:\n    - name: ops\n      ssh_authorized_keys: [\"x\"]\n", ""},
+		{"subuid replaced", "storage:\n  files:\n    - path: /etc/subuid\n      overwrite: true\n" +
+			"      contents:\n        inline: \"app:100000:65536\\n\"\n", "container_users subordinate IDs"},
+		{"hostname replaced", "storage:\n  files:\n    - path: /etc/hostname\n      overwrite: true\n" +
+			"      contents:\n        inline: other\n", "hostname"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := testNodes()[2].node(t) // flatcar-external-permissive: admin ops, container user app
+			n.Hostname = "edge-2"
+			r, err := Render(n, RenderOptions{Snippets: [][]byte{[]byte("variant: flatcar\nversion: 1.0.0\n" + tt.snippet)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.setting == "" {
+				if len(r.SnippetWarnings) > 0 {
+					t.Fatalf("unexpected warnings %v", r.SnippetWarnings)
+				}
+				return
+			}
+			for _, w := range r.SnippetWarnings {
+				if w.Setting == tt.setting {
+					return
+				}
+			}
+			t.Fatalf("no warning for %s in %v", tt.setting, r.SnippetWarnings)
+		})
 	}
 }

@@ -81,3 +81,46 @@ func TestSSHDropInAcceptedByOpenSSH(t *testing.T) {
 		})
 	}
 }
+
+// TestSSHEffectiveChecksSeeMatchBlocks: a later drop-in whose Match block
+// re-enables passwords for the admin fails the effective check, because the
+// check's own argv gives sshd -T the admin's connection spec.
+func TestSSHEffectiveChecksSeeMatchBlocks(t *testing.T) {
+	sshd, err := exec.LookPath("/usr/sbin/sshd")
+	if err != nil {
+		t.Skip("no /usr/sbin/sshd on this host (tests/setup.sh installs openssh-server)")
+	}
+	n := testNodes()[0].node(t)
+	dir := t.TempDir()
+	hostKey := filepath.Join(dir, "host_key")
+	writeFile(t, hostKey, fixture(t, "host_ed25519"), 0o600)
+	writeFile(t, filepath.Join(dir, "05.conf"), n.sshdDropIn(), 0o644)
+	writeFile(t, filepath.Join(dir, "01.conf"), "Ciphers aes128-ctr\n", 0o644)
+	writeFile(t, filepath.Join(dir, "60.conf"), "Match User "+n.AdminName()+"\n  PasswordAuthentication=yes\n", 0o644)
+	main := "Include " + filepath.Join(dir, "*.conf") + "\nHostKey " + hostKey + "\nPidFile none\n"
+	writeFile(t, filepath.Join(dir, "sshd_config"), main, 0o644)
+
+	doc, err := Expectations(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := map[string]bool{}
+	for _, c := range doc.Checks {
+		if len(c.Argv) == 0 || c.Argv[0] != "/usr/sbin/sshd" {
+			continue
+		}
+		args := append(append([]string(nil), c.Argv[1:]...), "-f", filepath.Join(dir, "sshd_config"))
+		out, err := exec.Command(sshd, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("sshd -T: %v\n%s", err, out)
+		}
+		if !regexp.MustCompile("(?m)" + c.StdoutMatches).Match(out) {
+			failed[c.ID] = true
+		}
+	}
+	for _, id := range []string{"sshd-effective-passwordauthentication", "sshd-effective-ciphers"} {
+		if !failed[id] {
+			t.Errorf("%s passed although a Match block for the admin weakens it (failed: %v)", id, failed)
+		}
+	}
+}
