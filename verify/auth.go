@@ -1,11 +1,13 @@
 package verify
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
@@ -59,13 +61,25 @@ func redactKeyError(err error) string {
 	return msg
 }
 
+// AgentError says that the SSH agent could not be used. Retrying does not
+// help, so it is never retried.
+type AgentError struct {
+	Socket string
+	Err    error
+}
+
+func (e *AgentError) Error() string { return e.Err.Error() }
+func (e *AgentError) Unwrap() error { return e.Err }
+
 // authMethods turns Auth into SSH auth methods. The key and the agent's
 // keys go into one publickey method: x/crypto tries each method name only
-// once, so a second publickey method would never be tried. The returned
-// closer releases the agent connection, if any.
-func (a Auth) authMethods() ([]ssh.AuthMethod, func(), error) {
+// once, so a second publickey method would never be tried. Every talk with
+// the agent (listing keys, signing) must finish within limit, and stops
+// when ctx ends. The returned closer releases the agent connection, if any.
+func (a Auth) authMethods(ctx context.Context, limit time.Duration) ([]ssh.AuthMethod, func(), error) {
 	var signers []ssh.Signer
 	var agentClient agent.ExtendedAgent
+	var deadline time.Time
 	closer := func() {}
 	if len(a.PrivateKey) > 0 {
 		signer, err := ParsePrivateKey(a.PrivateKey, a.Passphrase)
@@ -75,11 +89,19 @@ func (a Auth) authMethods() ([]ssh.AuthMethod, func(), error) {
 		signers = append(signers, signer)
 	}
 	if a.AgentSocket != "" {
-		conn, err := net.Dial("unix", a.AgentSocket)
+		d := net.Dialer{Timeout: limit}
+		conn, err := d.DialContext(ctx, "unix", a.AgentSocket)
 		if err != nil {
-			return nil, closer, fmt.Errorf("open SSH agent socket %s: %w", a.AgentSocket, err)
+			return nil, closer, &AgentError{a.AgentSocket,
+				fmt.Errorf("open SSH agent socket %s: %w", a.AgentSocket, err)}
 		}
-		closer = func() { _ = conn.Close() }
+		deadline = time.Now().Add(limit)
+		_ = conn.SetDeadline(deadline)
+		stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+		closer = func() {
+			stop()
+			_ = conn.Close()
+		}
 		agentClient = agent.NewClient(conn)
 	}
 	if len(signers) == 0 && agentClient == nil {
@@ -94,7 +116,13 @@ func (a Auth) authMethods() ([]ssh.AuthMethod, func(), error) {
 			if len(signers) > 0 {
 				return signers, nil
 			}
-			return nil, fmt.Errorf("list keys of the SSH agent: %w", err)
+			// The agent package flattens the error: tell a timeout by the clock.
+			if !time.Now().Before(deadline) {
+				return nil, &AgentError{a.AgentSocket, fmt.Errorf("SSH agent at %s did not answer within %s: "+
+					"check that the agent runs and is unlocked, or set private_key", a.AgentSocket, limit)}
+			}
+			return nil, &AgentError{a.AgentSocket, fmt.Errorf("list keys of the SSH agent at %s: %w",
+				a.AgentSocket, err)}
 		}
 		return append(append([]ssh.Signer(nil), signers...), fromAgent...), nil
 	})

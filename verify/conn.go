@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -142,7 +143,7 @@ func dial(ctx context.Context, t Target, to Timeouts) (*nodeConn, error) {
 // hostKeyAlgos, when set, are the only host key algorithms asked for.
 func dialWith(ctx context.Context, t Target, to Timeouts, hostKeyAlgos []string) (*nodeConn, error) {
 	to = to.withDefaults()
-	methods, closeAux, err := t.Auth.authMethods()
+	methods, closeAux, err := t.Auth.authMethods(ctx, to.Handshake)
 	if err != nil {
 		return nil, &permanentError{err}
 	}
@@ -156,18 +157,25 @@ func dialWith(ctx context.Context, t Target, to Timeouts, hostKeyAlgos []string)
 	cfg.HostKeyAlgorithms = hostKeyAlgos
 
 	d := net.Dialer{Timeout: to.Dial}
-	raw, err := d.DialContext(ctx, "tcp", t.Address())
+	tcp, err := d.DialContext(ctx, "tcp", t.Address())
 	if err != nil {
 		closeAux()
 		return nil, fmt.Errorf("dial %s: %w", t.Address(), err)
 	}
-	_ = raw.SetDeadline(time.Now().Add(to.Handshake))
+	raw := &bannerWatch{Conn: tcp}
+	started := time.Now()
+	_ = raw.SetDeadline(started.Add(to.Handshake))
 	stop := context.AfterFunc(ctx, func() { _ = raw.Close() })
 	sshConn, chans, reqs, err := ssh.NewClientConn(raw, t.Address(), cfg)
 	stop()
 	if err != nil {
 		_ = raw.Close()
 		closeAux()
+		if !raw.spoke.Load() && (isTimeout(err) || errors.Is(err, net.ErrClosed) || ctx.Err() != nil) {
+			return nil, fmt.Errorf("ssh handshake with %s timed out: no SSH banner within %s; the port "+
+				"accepts connections but nothing answers as SSH there (yet)", t.Address(),
+				time.Since(started).Round(time.Millisecond))
+		}
 		return nil, classifyHandshakeError(t, checker, err)
 	}
 	_ = raw.SetDeadline(time.Time{})
@@ -185,15 +193,39 @@ func dialWith(ctx context.Context, t Target, to Timeouts, hostKeyAlgos []string)
 		return err
 	}); err != nil {
 		c.Close()
+		if strings.Contains(err.Error(), "subsystem request failed") {
+			return nil, &permanentError{fmt.Errorf("start sftp session on %s: the node's sshd has no SFTP "+
+				"subsystem, which verification reads files through; add `Subsystem sftp internal-sftp` "+
+				"(or the sftp-server path) to its sshd_config (%w)", t.Address(), err)}
+		}
 		return nil, fmt.Errorf("start sftp session on %s: %w", t.Address(), err)
 	}
 	return c, nil
+}
+
+// bannerWatch notes whether the server sent anything, to tell a port that
+// never speaks SSH from a handshake that stalls later.
+type bannerWatch struct {
+	net.Conn
+	spoke atomic.Bool
+}
+
+func (b *bannerWatch) Read(p []byte) (int, error) {
+	n, err := b.Conn.Read(p)
+	if n > 0 {
+		b.spoke.Store(true)
+	}
+	return n, err
 }
 
 func classifyHandshakeError(t Target, checker *hostKeyChecker, err error) error {
 	var mismatch *HostKeyMismatchError
 	if errors.As(err, &mismatch) {
 		return &permanentError{mismatch}
+	}
+	var agentErr *AgentError
+	if errors.As(err, &agentErr) {
+		return &permanentError{agentErr}
 	}
 	var negotiation *ssh.AlgorithmNegotiationError
 	if errors.As(err, &negotiation) && negotiation.What == "host key" && t.HostKey.Pin != nil {

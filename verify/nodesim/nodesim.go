@@ -71,6 +71,7 @@ type Node struct {
 	units          map[string]Unit
 	commands       map[string]CommandFunc
 	sudoOK         bool
+	noSFTP         bool
 	handshakeDelay time.Duration
 	dropAfterOps   int // close a connection after this many operations (0: never)
 	dropTimes      int // how many connections to drop that way (-1: all)
@@ -153,6 +154,13 @@ func (n *Node) SetHostKeys(keys ...ssh.Signer) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.hostKey, n.extraHostKeys = keys[0], keys[1:]
+}
+
+// DisableSFTP refuses the sftp subsystem, as sshd without a Subsystem line.
+func (n *Node) DisableSFTP() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.noSFTP = true
 }
 
 // SetMeta overrides ownership, mode or readability of a path.

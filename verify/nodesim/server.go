@@ -86,7 +86,10 @@ func (n *Node) session(st *connState, ch ssh.Channel, reqs <-chan *ssh.Request) 
 			_, _ = ch.SendRequest("exit-status", false, status)
 			return
 		case "subsystem":
-			if len(req.Payload) < 4 || string(req.Payload[4:]) != "sftp" {
+			n.mu.Lock()
+			noSFTP := n.noSFTP
+			n.mu.Unlock()
+			if len(req.Payload) < 4 || string(req.Payload[4:]) != "sftp" || noSFTP {
 				_ = req.Reply(false, nil)
 				continue
 			}
