@@ -102,6 +102,10 @@ type RegistryTrust struct {
 	Scope string // "ghcr.io/acme" or "quay.io/org/image"
 	Type  string // TrustSigstore or TrustGPG
 	Key   string // PEM public key (sigstore) or ASCII-armored GPG key
+	// Lookaside is the URL of the signature storage (registries.d
+	// "lookaside") for the scope; empty: none. GPG signatures need it for
+	// registries without the signature API extension (most besides Quay).
+	Lookaside string
 }
 
 // Quadlet is one container unit of a container user.

@@ -44,7 +44,8 @@ func testNodes() []testNode {
 				Podman: PodmanConfig{
 					Trust: []RegistryTrust{
 						{Scope: "ghcr.io/acme", Type: TrustSigstore, Key: fixture(t, "cosign.pub")},
-						{Scope: "quay.io/acme/batch", Type: TrustGPG, Key: fixture(t, "signer.gpg")},
+						{Scope: "quay.io/acme/batch", Type: TrustGPG, Key: fixture(t, "signer.gpg"),
+							Lookaside: "https://sigs.example.internal/quay"},
 					},
 					Quadlets: []Quadlet{
 						{Name: "web", User: "web", Image: "ghcr.io/acme/web:1.4.2", PublishPorts: []string{"8080:8080"},

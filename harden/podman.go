@@ -1,9 +1,12 @@
 package harden
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,26 +72,39 @@ func (n *Node) registriesConf() string {
 		"short-name-mode = \"enforcing\"\n"
 }
 
-// registriesD tells containers/image to look for sigstore signatures as
-// OCI attachments in the registry (cosign's layout) for each sigstore scope;
-// without it a sigstoreSigned rule finds no signature. Empty: no sigstore
-// rule.
+// registriesD tells containers/image where each trusted scope's
+// signatures are: as OCI attachments in the registry (cosign's layout) for
+// sigstore scopes, and at the scope's lookaside URL when one is given (GPG
+// signatures of registries without the signature API extension live only
+// there). Empty: nothing to say.
 func (n *Node) registriesD() string {
 	var b strings.Builder
 	for _, t := range n.Podman.Trust {
+		if t.Type != TrustSigstore && t.Lookaside == "" {
+			continue
+		}
+		b.WriteString("  " + strconv.Quote(t.Scope) + ":\n")
+		if t.Lookaside != "" {
+			b.WriteString("    lookaside: " + strconv.Quote(t.Lookaside) + "\n")
+		}
 		if t.Type == TrustSigstore {
-			b.WriteString("  " + strconv.Quote(t.Scope) + ":\n    use-sigstore-attachments: true\n")
+			b.WriteString("    use-sigstore-attachments: true\n")
 		}
 	}
 	if b.Len() == 0 {
 		return ""
 	}
-	return "# Managed by hardnode: sigstore signatures are stored next to the images.\ndocker:\n" + b.String()
+	return "# Managed by hardnode: where the trusted scopes' signatures are stored.\ndocker:\n" + b.String()
 }
 
-// trustKeyPath is where the key of trust rule i is written.
+var keyFileUnsafeRE = regexp.MustCompile(`[^a-z0-9.-]+`)
+
+// trustKeyPath is where the key of a trust rule is written. The name is the
+// scope made safe for a file name plus a short hash of the exact scope, so
+// that two scopes never share a file (ghcr.io/a_b and ghcr.io/a/b would).
 func trustKeyPath(t RegistryTrust) string {
-	name := strings.NewReplacer("/", "_", ":", "_").Replace(t.Scope)
+	sum := sha256.Sum256([]byte(t.Scope))
+	name := keyFileUnsafeRE.ReplaceAllString(t.Scope, "_") + "-" + hex.EncodeToString(sum[:4])
 	if t.Type == TrustGPG {
 		return TrustKeyDir + "/" + name + ".gpg"
 	}

@@ -9,22 +9,26 @@ import (
 )
 
 // TestRegistriesD: every sigstore scope, and only those, turns on sigstore
-// attachments, in YAML that containers/image's registries.d layout reads.
+// attachments; a scope with a lookaside gets it; in YAML that
+// containers/image's registries.d layout reads.
 func TestRegistriesD(t *testing.T) {
 	n := testNodes()[1].node(t) // one sigstore and one gpg scope
 	var doc struct {
 		Docker map[string]struct {
-			UseSigstoreAttachments bool `yaml:"use-sigstore-attachments"`
+			UseSigstoreAttachments bool   `yaml:"use-sigstore-attachments"`
+			Lookaside              string `yaml:"lookaside"`
 		} `yaml:"docker"`
 	}
 	if err := yaml.Unmarshal([]byte(n.registriesD()), &doc); err != nil {
 		t.Fatalf("registries.d is not YAML: %v", err)
 	}
-	if len(doc.Docker) != 1 || !doc.Docker["ghcr.io/acme"].UseSigstoreAttachments {
-		t.Fatalf("registries.d %+v, want only ghcr.io/acme with attachments", doc.Docker)
+	gpg := doc.Docker["quay.io/acme/batch"]
+	if len(doc.Docker) != 2 || !doc.Docker["ghcr.io/acme"].UseSigstoreAttachments ||
+		gpg.UseSigstoreAttachments || gpg.Lookaside != "https://sigs.example.internal/quay" {
+		t.Fatalf("registries.d %+v, want ghcr.io/acme with attachments, quay.io/acme/batch with its lookaside", doc.Docker)
 	}
 	if testNodes()[0].node(t).registriesD() != "" {
-		t.Fatal("registries.d written without any sigstore scope")
+		t.Fatal("registries.d written without any sigstore scope or lookaside")
 	}
 }
 

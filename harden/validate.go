@@ -3,6 +3,7 @@ package harden
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -171,6 +172,11 @@ func (n *Node) validateContainers(c *collector) {
 			c.add(p.with("scope"), "Duplicate registry scope", "podman.trust[%d] already trusts %q.", j, t.Scope)
 		}
 		scopes[t.Scope] = i
+		if t.Lookaside != "" {
+			if err := checkLookaside(t.Lookaside); err != nil {
+				c.add(p.with("lookaside"), "Invalid signature lookaside URL", "%v.", err)
+			}
+		}
 		switch t.Type {
 		case TrustSigstore:
 			if err := checkSigstoreKey(t.Key); err != nil {
@@ -362,4 +368,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// checkLookaside checks a registries.d lookaside URL: http, https or file,
+// with a host (or a path for file), no query, no spaces.
+func checkLookaside(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || strings.ContainsAny(s, " \t\r\n\""):
+		return fmt.Errorf("%q is not a URL such as https://sigs.example.com/signatures", s)
+	case u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "file":
+		return fmt.Errorf("%q must be an https://, http:// or file:// URL", s)
+	case u.Scheme != "file" && u.Host == "", u.Scheme == "file" && u.Path == "":
+		return fmt.Errorf("%q names no host or path", s)
+	case u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("%q must not carry a query or fragment; containers/image appends the signature path", s)
+	}
+	return nil
 }
