@@ -24,7 +24,7 @@ type testNode struct {
 	node func(t testing.TB) *Node
 }
 
-// testNodes covers both OS families, both levels, every update strategy,
+// testNodes covers both OS families, both levels, the update strategies,
 // explicit and allocated IDs, both trust types and Quadlet units.
 func testNodes() []testNode {
 	return []testNode{
@@ -78,13 +78,13 @@ func testNodes() []testNode {
 				Update: UpdatePolicy{WindowStart: "03:30", WindowLength: "45m"},
 			}
 		}},
-		{"microos-restricted-off", func(t testing.TB) *Node {
+		{"microos-restricted-external", func(t testing.TB) *Node {
 			return &Node{
 				OS: MicroOS, Level: Restricted,
 				Admin:          AdminUser{Name: "ops", SSHAuthorizedKeys: []string{fixture(t, "admin_ed25519.pub")}},
 				SSH:            SSHConfig{HostKey: fixture(t, "host_ed25519")},
 				ContainerUsers: []ContainerUser{{Name: "app"}},
-				Update:         UpdatePolicy{Strategy: UpdateOff},
+				Update:         UpdatePolicy{Strategy: UpdateExternal},
 				MicroOS:        MicroOSOptions{MountHome: ptr(false)},
 			}
 		}},

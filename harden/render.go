@@ -2,6 +2,8 @@ package harden
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 
 	"github.com/hardnode/terraform-provider-hardnode/butane"
 	"github.com/hardnode/terraform-provider-hardnode/expect"
@@ -58,6 +60,9 @@ type Rendered struct {
 // Render builds the Butane config, translates it (with snippets) to
 // Ignition and derives the expectations.
 func Render(n *Node, opts RenderOptions) (*Rendered, error) {
+	if err := n.checkTarget(opts.Target); err != nil {
+		return nil, err
+	}
 	p, err := newPlan(n)
 	if err != nil {
 		return nil, err
@@ -88,4 +93,29 @@ func Render(n *Node, opts RenderOptions) (*Rendered, error) {
 	}
 	out.Ignition, out.IgnitionVersion, out.Warnings = res.Rendered, res.IgnitionVersion, res.Warnings
 	return out, nil
+}
+
+// FlatcarPodmanSysextRelease is the first Flatcar release whose initrd
+// fetches the official Podman system extension named in
+// enabled-sysext.conf.
+const FlatcarPodmanSysextRelease = 3941
+
+var flatcarTargetRE = regexp.MustCompile(`^flatcar-([0-9]+)`)
+
+// checkTarget refuses a Flatcar target that cannot run what the node
+// describes: container users need Podman, which older releases lack.
+func (n *Node) checkTarget(target string) error {
+	m := flatcarTargetRE.FindStringSubmatch(target)
+	if m == nil || n.OS != Flatcar || (len(n.ContainerUsers) == 0 && len(n.Podman.Quadlets) == 0) {
+		return nil
+	}
+	release, err := strconv.Atoi(m[1])
+	if err != nil || release >= FlatcarPodmanSysextRelease {
+		return nil
+	}
+	return ValidationErrors{{Path: Path{"target"}, Summary: "Flatcar release without the Podman system extension",
+		Detail: fmt.Sprintf("%s is older than Flatcar %d, the first release that ships the official Podman "+
+			"system extension; container users and Quadlet units need Podman. Target flatcar-%d or later "+
+			"(e.g. the current stable or LTS-2024 4081), or remove container_users and podman.quadlets.",
+			target, FlatcarPodmanSysextRelease, FlatcarPodmanSysextRelease)}}
 }

@@ -21,7 +21,6 @@ var (
 	groupRE       = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 	sysctlKeyRE   = regexp.MustCompile(`^[a-z0-9_]+(\.[A-Za-z0-9_-]+)+$`)
 	scopeRE       = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9][a-z0-9._/-]*)?$`)
-	portRE        = regexp.MustCompile(`^(([0-9.]+|\[[0-9a-f:]+\]):)?([0-9]{1,5}:)?[0-9]{1,5}(/(tcp|udp))?$`)
 	envKeyRE      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
@@ -66,8 +65,18 @@ func (n *Node) validateBasics(c *collector) {
 		}
 	}
 	switch n.selinuxMode() {
-	case SELinuxEnforcing, SELinuxPermissive:
+	case SELinuxEnforcing:
+	case SELinuxPermissive:
+		if n.level() == Restricted {
+			c.add(Path{"selinux", "mode"}, "SELinux must enforce at level restricted",
+				"mode permissive only logs denials; keep enforcing, or use level baseline to debug.")
+		}
 	case SELinuxDisabled:
+		if n.level() == Restricted {
+			c.add(Path{"selinux", "mode"}, "SELinux must enforce at level restricted",
+				"mode disabled removes the MAC layer; keep enforcing, or use level baseline.")
+			break
+		}
 		if !n.SELinux.AllowDisabled {
 			c.add(Path{"selinux", "mode"}, "SELinux disabled without override",
 				"disabling SELinux removes the MAC layer between containers and the host; "+
@@ -159,6 +168,7 @@ func (n *Node) validateContainers(c *collector) {
 	}
 	for i, capName := range pod.DefaultCapabilities {
 		checkCapability(c, Path{"podman", "default_capabilities", i}, capName)
+		n.checkRestrictedCapability(c, Path{"podman", "default_capabilities", i}, capName)
 	}
 	scopes := map[string]int{}
 	for i, t := range pod.Trust {
@@ -199,6 +209,22 @@ func checkCapability(c *collector, p Path, name string) {
 	}
 }
 
+// checkRestrictedCapability refuses, at level restricted, capabilities
+// outside the restricted default set (RestrictedCapabilities).
+func (n *Node) checkRestrictedCapability(c *collector, p Path, name string) {
+	if n.level() != Restricted || !knownCapabilities[name] {
+		return
+	}
+	for _, ok := range restrictedCapabilities {
+		if ok == name {
+			return
+		}
+	}
+	c.add(p, "Capability not allowed at level restricted",
+		"%s is not one of %s; use level baseline for containers that need it.",
+		name, strings.Join(restrictedCapabilities, " "))
+}
+
 func (n *Node) validateQuadlets(c *collector, users map[string]int) {
 	seen := map[string]int{}
 	for i, q := range n.Podman.Quadlets {
@@ -227,11 +253,11 @@ func (n *Node) validateQuadlets(c *collector, users map[string]int) {
 		}
 		for j, capName := range q.AddCapabilities {
 			checkCapability(c, p.with("add_capabilities", j), capName)
+			n.checkRestrictedCapability(c, p.with("add_capabilities", j), capName)
 		}
 		for j, port := range q.PublishPorts {
-			if !portRE.MatchString(port) {
-				c.add(p.with("publish_ports", j), "Invalid port mapping",
-					"%q is not [IP:][HOST_PORT:]CONTAINER_PORT[/tcp|/udp].", port)
+			if _, err := ParsePublishPort(port); err != nil {
+				c.add(p.with("publish_ports", j), "Invalid port mapping", "%v.", err)
 			}
 		}
 		for k, v := range q.Environment {
@@ -280,7 +306,13 @@ func scopeCovers(scope, image string) bool {
 func (n *Node) validateUpdate(c *collector) {
 	u := n.Update
 	switch n.updateStrategy() {
-	case UpdateReboot, UpdateExternal, UpdateOff:
+	case UpdateReboot, UpdateExternal:
+	case UpdateOff:
+		if n.level() == Restricted {
+			c.add(Path{"update", "strategy"}, "Automatic updates required at level restricted",
+				"strategy off leaves security fixes staged but never booted; use reboot (with a window) "+
+					"or external (a cluster reboot manager), or level baseline.")
+		}
 	default:
 		c.add(Path{"update", "strategy"}, "Unknown update strategy",
 			"%q is not one of reboot, external, off.", u.Strategy)
