@@ -24,8 +24,10 @@ const ignitionBinary = "/usr/lib/dracut/modules.d/30ignition/ignition"
 // gets: each test node's config, rendered for Ignition 2.14, is applied by
 // the real Ignition binary (stages fetch-offline and files) to a temporary
 // root, and every expectation that a directory can answer is checked there.
-// Checks of the running system (kernel, sshd, podman, login) are counted as
-// skipped and must be exactly those.
+// Sysctl checks are read from the sysctl.d files as the kernel would parse
+// them, and the user namespace check from /etc/subuid as the kernel prints
+// uid_map. Checks of the running system (SELinux, sshd, login) are counted
+// as skipped and must be exactly those.
 func TestIgnitionApply(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: Ignition runs useradd and chown in the target root")
@@ -164,7 +166,7 @@ func runningOnlyChecks(doc *expect.Document) int {
 	count := 0
 	for _, c := range doc.Checks {
 		switch {
-		case c.Kind == expect.KindSysctl, c.Kind == expect.KindSELinux:
+		case c.Kind == expect.KindSELinux:
 			count++
 		case c.Kind == expect.KindCommand && !rootCommand(c.Argv):
 			count++
@@ -183,6 +185,8 @@ func rootCommand(argv []string) bool {
 		return true
 	case len(argv) == 3 && argv[0] == "id" && argv[1] == "-u":
 		return true
+	case len(argv) == 4 && argv[0] == "podman" && argv[1] == "unshare" && argv[3] == "/proc/self/uid_map":
+		return true // answered from /etc/subuid, formatted as the kernel prints uid_map
 	}
 	return false
 }
@@ -200,11 +204,13 @@ func checkInRoot(t *testing.T, root string, n *Node, c expect.Check) (bool, stri
 		return checkUnit(root, c)
 	case expect.KindSubID:
 		return checkSubID(root, c)
+	case expect.KindSysctl:
+		return checkSysctl(root, c)
 	case expect.KindCommand:
 		if !rootCommand(c.Argv) {
 			return false, skipRunning
 		}
-		out, err := emulateCommand(root, c.Argv)
+		out, err := emulateCommand(root, c.Argv, c.AsUser)
 		if err != nil {
 			return false, err.Error()
 		}
@@ -316,9 +322,32 @@ func checkSubID(root string, c expect.Check) (bool, string) {
 	return found, "no line " + c.User
 }
 
+// checkSysctl reads the sysctl.d files in root as systemd-sysctl does (in
+// lexical order, the last assignment wins) and compares the value the
+// kernel would print back with the check's.
+func checkSysctl(root string, c expect.Check) (bool, string) {
+	files, _ := filepath.Glob(filepath.Join(root, "etc/sysctl.d/*.conf"))
+	value, found := "", false
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			k, v, ok := strings.Cut(l, "=")
+			if ok && !strings.HasPrefix(strings.TrimSpace(l), "#") && strings.TrimSpace(k) == c.Key {
+				value, found = canonicalSysctlValue(v), true
+			}
+		}
+	}
+	return found && value == c.Value, fmt.Sprintf("the kernel would read %q (set: %v)", value, found)
+}
+
 // emulateCommand answers the file-reading commands of a check from root.
-func emulateCommand(root string, argv []string) (string, error) {
+func emulateCommand(root string, argv []string, user string) (string, error) {
 	switch argv[0] {
+	case "podman":
+		return emulateUIDMap(root, user)
 	case "id":
 		data, err := os.ReadFile(filepath.Join(root, "etc/passwd"))
 		if err != nil {
@@ -363,4 +392,30 @@ func assertRootFacts(t *testing.T, root string, n *Node) {
 			t.Errorf("container user %s has no home directory: %v", u.Name, err)
 		}
 	}
+}
+
+// emulateUIDMap prints what `podman unshare cat /proc/self/uid_map` shows
+// for user: the user's own ID, then its subordinate ranges, in the kernel's
+// "%10d %10d %10d" columns.
+func emulateUIDMap(root, user string) (string, error) {
+	uid, err := emulateCommand(root, []string{"id", "-u", user}, "")
+	if err != nil {
+		return "", err
+	}
+	data, err := os.ReadFile(filepath.Join(root, "etc/subuid"))
+	if err != nil {
+		return "", err
+	}
+	out := fmt.Sprintf("%10d %10s %10d\n", 0, strings.TrimSpace(uid), 1)
+	inside := uint64(1)
+	for _, l := range strings.Split(string(data), "\n") {
+		f := strings.Split(l, ":")
+		if len(f) != 3 || f[0] != user {
+			continue
+		}
+		count, _ := strconv.ParseUint(f[2], 10, 32)
+		out += fmt.Sprintf("%10d %10s %10d\n", inside, f[1], count)
+		inside += count
+	}
+	return out, nil
 }

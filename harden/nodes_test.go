@@ -3,6 +3,7 @@ package harden
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -86,6 +87,41 @@ func testNodes() []testNode {
 				ContainerUsers: []ContainerUser{{Name: "app"}},
 				Update:         UpdatePolicy{Strategy: UpdateExternal},
 				MicroOS:        MicroOSOptions{MountHome: ptr(false)},
+			}
+		}},
+		// Edge cases of user input that once rendered checks the node could
+		// never pass: CRLF key material, hex sysctls, an explicit range right
+		// above the admin's reserved one, scopes whose key files collided,
+		// Podman's shorter port forms, updates off.
+		{"flatcar-baseline-edge", func(t testing.TB) *Node {
+			return &Node{
+				OS: Flatcar,
+				Admin: AdminUser{SSHAuthorizedKeys: []string{
+					strings.ReplaceAll(fixture(t, "admin_ed25519.pub"), "\n", "\r\n")}},
+				SSH: SSHConfig{HostKey: strings.ReplaceAll(fixture(t, "host_ed25519"), "\n", "\r\n")},
+				ContainerUsers: []ContainerUser{
+					{Name: "edge", SubIDs: &SubIDRange{Start: 165536, Count: 65536}},
+					{Name: "edge2", UID: 99999},
+				},
+				Podman: PodmanConfig{
+					Trust: []RegistryTrust{
+						{Scope: "ghcr.io/a_b", Type: TrustSigstore, Key: fixture(t, "cosign.pub")},
+						{Scope: "ghcr.io/a/b", Type: TrustGPG, Key: strings.ReplaceAll(fixture(t, "signer.gpg"), "\n", "\r\n"),
+							Lookaside: "https://sigs.example.internal/ghcr"},
+					},
+					Quadlets: []Quadlet{{Name: "proxy", User: "edge", Image: "ghcr.io/a/b/proxy:1",
+						PublishPorts: []string{"127.0.0.1::80", "[::1]:8443:443/tcp"}}},
+				},
+				Update:  UpdatePolicy{Strategy: UpdateOff},
+				Sysctls: map[string]string{"vm.max_map_count": "0x40000", "user.max_user_namespaces": " 0x10000 "},
+			}
+		}},
+		{"microos-explicit-range", func(t testing.TB) *Node {
+			return &Node{
+				OS: MicroOS, Admin: AdminUser{SSHAuthorizedKeys: []string{fixture(t, "admin_ed25519.pub")}},
+				ContainerUsers: []ContainerUser{{Name: "app", SubIDs: &SubIDRange{Start: 165536, Count: 65536}},
+					{Name: "db"}},
+				MicroOS: MicroOSOptions{MountHome: ptr(false)},
 			}
 		}},
 	}
