@@ -26,27 +26,27 @@ type nodeConfigDataSource struct{}
 
 // nodeConfigModel is the hardnode_node_config configuration and state.
 type nodeConfigModel struct {
-	OSFamily        types.String         `tfsdk:"os_family"`
-	Level           types.String         `tfsdk:"level"`
-	Hostname        types.String         `tfsdk:"hostname"`
-	Admin           *adminModel          `tfsdk:"admin"`
-	SSH             *sshModel            `tfsdk:"ssh"`
-	ContainerUsers  []containerUserModel `tfsdk:"container_users"`
-	Podman          *podmanModel         `tfsdk:"podman"`
-	SELinux         *selinuxModel        `tfsdk:"selinux"`
-	Update          *updateModel         `tfsdk:"update"`
-	Sysctls         map[string]string    `tfsdk:"sysctls"`
-	MicroOS         *microOSModel        `tfsdk:"microos"`
-	Snippets        []types.String       `tfsdk:"snippets"`
-	IgnitionVersion types.String         `tfsdk:"ignition_version"`
-	Target          types.String         `tfsdk:"target"`
-	PrettyPrint     types.Bool           `tfsdk:"pretty_print"`
-	Strict          types.Bool           `tfsdk:"strict"`
-	Butane          types.String         `tfsdk:"butane"`
-	Rendered        types.String         `tfsdk:"rendered"`
-	Expectations    types.String         `tfsdk:"expectations"`
-	HostPublicKey   types.String         `tfsdk:"host_public_key"`
-	AdminUser       types.String         `tfsdk:"admin_user"`
+	OSFamily        types.String            `tfsdk:"os_family"`
+	Level           types.String            `tfsdk:"level"`
+	Hostname        types.String            `tfsdk:"hostname"`
+	Admin           *adminModel             `tfsdk:"admin"`
+	SSH             *sshModel               `tfsdk:"ssh"`
+	ContainerUsers  []*containerUserModel   `tfsdk:"container_users"`
+	Podman          *podmanModel            `tfsdk:"podman"`
+	SELinux         *selinuxModel           `tfsdk:"selinux"`
+	Update          *updateModel            `tfsdk:"update"`
+	Sysctls         map[string]types.String `tfsdk:"sysctls"`
+	MicroOS         *microOSModel           `tfsdk:"microos"`
+	Snippets        []types.String          `tfsdk:"snippets"`
+	IgnitionVersion types.String            `tfsdk:"ignition_version"`
+	Target          types.String            `tfsdk:"target"`
+	PrettyPrint     types.Bool              `tfsdk:"pretty_print"`
+	Strict          types.Bool              `tfsdk:"strict"`
+	Butane          types.String            `tfsdk:"butane"`
+	Rendered        types.String            `tfsdk:"rendered"`
+	Expectations    types.String            `tfsdk:"expectations"`
+	HostPublicKey   types.String            `tfsdk:"host_public_key"`
+	AdminUser       types.String            `tfsdk:"admin_user"`
 }
 
 type adminModel struct {
@@ -67,29 +67,30 @@ type containerUserModel struct {
 }
 
 type podmanModel struct {
-	RootlessNetwork     types.String   `tfsdk:"rootless_network"`
-	DefaultCapabilities []types.String `tfsdk:"default_capabilities"`
-	Trust               []trustModel   `tfsdk:"trust"`
-	Quadlets            []quadletModel `tfsdk:"quadlets"`
+	RootlessNetwork     types.String    `tfsdk:"rootless_network"`
+	DefaultCapabilities []types.String  `tfsdk:"default_capabilities"`
+	Trust               []*trustModel   `tfsdk:"trust"`
+	Quadlets            []*quadletModel `tfsdk:"quadlets"`
 }
 
 type trustModel struct {
-	Scope types.String `tfsdk:"scope"`
-	Type  types.String `tfsdk:"type"`
-	Key   types.String `tfsdk:"key"`
+	Scope     types.String `tfsdk:"scope"`
+	Type      types.String `tfsdk:"type"`
+	Key       types.String `tfsdk:"key"`
+	Lookaside types.String `tfsdk:"lookaside"`
 }
 
 type quadletModel struct {
-	Name            types.String      `tfsdk:"name"`
-	User            types.String      `tfsdk:"user"`
-	Image           types.String      `tfsdk:"image"`
-	Exec            types.String      `tfsdk:"exec"`
-	PublishPorts    []types.String    `tfsdk:"publish_ports"`
-	Environment     map[string]string `tfsdk:"environment"`
-	AddCapabilities []types.String    `tfsdk:"add_capabilities"`
-	UserNS          types.String      `tfsdk:"userns"`
-	WritableRootfs  types.Bool        `tfsdk:"writable_rootfs"`
-	NoNewPrivileges types.Bool        `tfsdk:"no_new_privileges"`
+	Name            types.String            `tfsdk:"name"`
+	User            types.String            `tfsdk:"user"`
+	Image           types.String            `tfsdk:"image"`
+	Exec            types.String            `tfsdk:"exec"`
+	PublishPorts    []types.String          `tfsdk:"publish_ports"`
+	Environment     map[string]types.String `tfsdk:"environment"`
+	AddCapabilities []types.String          `tfsdk:"add_capabilities"`
+	UserNS          types.String            `tfsdk:"userns"`
+	WritableRootfs  types.Bool              `tfsdk:"writable_rootfs"`
+	NoNewPrivileges types.Bool              `tfsdk:"no_new_privileges"`
 }
 
 type selinuxModel struct {
@@ -178,68 +179,98 @@ func (d *nodeConfigDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
-// node converts the model to harden's plain Go description.
+// node converts the model to harden's plain Go description. Null elements
+// of lists and maps, empty strings and zero IDs are attribute errors here:
+// harden's model reads "" and 0 as "unset", so an explicit empty value
+// would otherwise silently mean the default.
 func (m *nodeConfigModel) node() (*harden.Node, diag.Diagnostics) {
 	var diags diag.Diagnostics
+	r := reader{diags: &diags}
 	n := &harden.Node{
 		OS:       harden.OSFamily(m.OSFamily.ValueString()),
-		Level:    harden.Level(m.Level.ValueString()),
-		Hostname: m.Hostname.ValueString(),
-		Sysctls:  m.Sysctls,
+		Level:    harden.Level(r.optString(path.Root("level"), m.Level)),
+		Hostname: r.optString(path.Root("hostname"), m.Hostname),
+		Sysctls:  r.stringMap(path.Root("sysctls"), m.Sysctls),
 	}
 	if m.Admin != nil {
-		n.Admin = harden.AdminUser{Name: m.Admin.Name.ValueString(), SSHAuthorizedKeys: stringValues(m.Admin.SSHAuthorizedKeys)}
+		p := path.Root("admin")
+		n.Admin = harden.AdminUser{Name: r.optString(p.AtName("name"), m.Admin.Name),
+			SSHAuthorizedKeys: r.stringList(p.AtName("ssh_authorized_keys"), m.Admin.SSHAuthorizedKeys)}
 	}
 	if m.SSH != nil {
-		n.SSH.HostKey = m.SSH.HostKey.ValueString()
+		n.SSH.HostKey = r.optString(path.Root("ssh").AtName("host_key"), m.SSH.HostKey)
 	}
 	for i, u := range m.ContainerUsers {
-		cu := harden.ContainerUser{Name: u.Name.ValueString(), Linger: u.Linger.ValueBool()}
 		p := path.Root("container_users").AtListIndex(i)
-		cu.UID = uint32Attr(&diags, p.AtName("uid"), u.UID)
-		count := uint32Attr(&diags, p.AtName("subid_count"), u.SubIDCount)
+		if u == nil {
+			r.null(p)
+			continue
+		}
+		cu := harden.ContainerUser{Name: u.Name.ValueString(), Linger: u.Linger.ValueBool()}
+		cu.UID = r.id(p.AtName("uid"), u.UID, "leave uid unset to get the next free one from 5000; 0 is root")
+		count := r.id(p.AtName("subid_count"), u.SubIDCount, "leave subid_count unset for the default 65536")
 		if !u.SubIDStart.IsNull() {
 			if count == 0 {
 				count = harden.SubIDDefaultCount
 			}
-			cu.SubIDs = &harden.SubIDRange{Start: uint32Attr(&diags, p.AtName("subid_start"), u.SubIDStart), Count: count}
+			start := r.uint32(p.AtName("subid_start"), u.SubIDStart)
+			cu.SubIDs = &harden.SubIDRange{Start: start, Count: count}
 		} else {
 			cu.SubIDCount = count
 		}
 		n.ContainerUsers = append(n.ContainerUsers, cu)
 	}
 	if m.Podman != nil {
-		n.Podman = m.Podman.config()
+		n.Podman = m.Podman.config(&r)
 	}
 	if m.SELinux != nil {
-		n.SELinux = harden.SELinuxConfig{Mode: m.SELinux.Mode.ValueString(), AllowDisabled: m.SELinux.AllowDisabled.ValueBool()}
+		n.SELinux = harden.SELinuxConfig{Mode: r.optString(path.Root("selinux").AtName("mode"), m.SELinux.Mode),
+			AllowDisabled: m.SELinux.AllowDisabled.ValueBool()}
 	}
 	if m.Update != nil {
-		n.Update = harden.UpdatePolicy{Strategy: m.Update.Strategy.ValueString(),
-			WindowStart: m.Update.WindowStart.ValueString(), WindowLength: m.Update.WindowLength.ValueString(),
-			Group: m.Update.Group.ValueString()}
+		p := path.Root("update")
+		n.Update = harden.UpdatePolicy{Strategy: r.optString(p.AtName("strategy"), m.Update.Strategy),
+			WindowStart:  r.optString(p.AtName("window_start"), m.Update.WindowStart),
+			WindowLength: r.optString(p.AtName("window_length"), m.Update.WindowLength),
+			Group:        r.optString(p.AtName("group"), m.Update.Group)}
 	}
 	if m.MicroOS != nil && !m.MicroOS.MountHome.IsNull() {
 		v := m.MicroOS.MountHome.ValueBool()
 		n.MicroOS.MountHome = &v
 	}
+	r.optString(path.Root("target"), m.Target)
+	r.optString(path.Root("ignition_version"), m.IgnitionVersion)
 	return n, diags
 }
 
-func (p *podmanModel) config() harden.PodmanConfig {
-	c := harden.PodmanConfig{RootlessNetwork: p.RootlessNetwork.ValueString()}
+func (p *podmanModel) config(r *reader) harden.PodmanConfig {
+	at := path.Root("podman")
+	c := harden.PodmanConfig{RootlessNetwork: r.optString(at.AtName("rootless_network"), p.RootlessNetwork)}
 	if p.DefaultCapabilities != nil {
-		c.DefaultCapabilities = stringValues(p.DefaultCapabilities)
+		c.DefaultCapabilities = r.stringList(at.AtName("default_capabilities"), p.DefaultCapabilities)
 	}
-	for _, t := range p.Trust {
+	for i, t := range p.Trust {
+		tp := at.AtName("trust").AtListIndex(i)
+		if t == nil {
+			r.null(tp)
+			continue
+		}
 		c.Trust = append(c.Trust, harden.RegistryTrust{Scope: t.Scope.ValueString(), Type: t.Type.ValueString(),
-			Key: t.Key.ValueString()})
+			Key: t.Key.ValueString(), Lookaside: r.optString(tp.AtName("lookaside"), t.Lookaside)})
 	}
-	for _, q := range p.Quadlets {
+	for i, q := range p.Quadlets {
+		qp := at.AtName("quadlets").AtListIndex(i)
+		if q == nil {
+			r.null(qp)
+			continue
+		}
 		hq := harden.Quadlet{Name: q.Name.ValueString(), User: q.User.ValueString(), Image: q.Image.ValueString(),
-			Exec: q.Exec.ValueString(), PublishPorts: stringValues(q.PublishPorts), Environment: q.Environment,
-			AddCapabilities: stringValues(q.AddCapabilities), UserNS: q.UserNS.ValueString(),
-			WritableRootfs: q.WritableRootfs.ValueBool()}
+			Exec:            r.optString(qp.AtName("exec"), q.Exec),
+			PublishPorts:    r.stringList(qp.AtName("publish_ports"), q.PublishPorts),
+			Environment:     r.stringMap(qp.AtName("environment"), q.Environment),
+			AddCapabilities: r.stringList(qp.AtName("add_capabilities"), q.AddCapabilities),
+			UserNS:          r.optString(qp.AtName("userns"), q.UserNS),
+			WritableRootfs:  q.WritableRootfs.ValueBool()}
 		if !q.NoNewPrivileges.IsNull() {
 			v := q.NoNewPrivileges.ValueBool()
 			hq.NoNewPrivileges = &v
@@ -249,22 +280,70 @@ func (p *podmanModel) config() harden.PodmanConfig {
 	return c
 }
 
-func stringValues(vs []types.String) []string {
+// reader converts optional Terraform values, reporting values that would
+// silently mean something else as attribute errors.
+type reader struct{ diags *diag.Diagnostics }
+
+func (r reader) null(p path.Path) {
+	r.diags.AddAttributeError(p, "Null element",
+		fmt.Sprintf("%s is null; remove the element or give it a value.", p))
+}
+
+// optString reads an optional string; "" is an error, since unset (null)
+// is how to ask for the default.
+func (r reader) optString(p path.Path, v types.String) string {
+	if !v.IsNull() && !v.IsUnknown() && v.ValueString() == "" {
+		r.diags.AddAttributeError(p, "Empty string",
+			fmt.Sprintf("%s is \"\"; leave it unset (null) for the default, or give a value.", p))
+	}
+	return v.ValueString()
+}
+
+func (r reader) stringList(p path.Path, vs []types.String) []string {
 	out := make([]string, 0, len(vs))
-	for _, v := range vs {
+	for i, v := range vs {
+		if v.IsNull() {
+			r.null(p.AtListIndex(i))
+			continue
+		}
 		out = append(out, v.ValueString())
 	}
 	return out
 }
 
-// uint32Attr reads an optional ID attribute; null is 0.
-func uint32Attr(diags *diag.Diagnostics, p path.Path, v types.Int64) uint32 {
+func (r reader) stringMap(p path.Path, vs map[string]types.String) map[string]string {
+	if vs == nil {
+		return nil
+	}
+	out := make(map[string]string, len(vs))
+	for k, v := range vs {
+		if v.IsNull() {
+			r.null(p.AtMapKey(k))
+			continue
+		}
+		out[k] = v.ValueString()
+	}
+	return out
+}
+
+// id reads an optional ID whose zero value harden reads as "unset": an
+// explicit 0 is an error with how to get the default.
+func (r reader) id(p path.Path, v types.Int64, unset string) uint32 {
+	if !v.IsNull() && v.ValueInt64() == 0 {
+		r.diags.AddAttributeError(p, "Zero is not a value here", fmt.Sprintf("%s = 0: %s.", p, unset))
+		return 0
+	}
+	return r.uint32(p, v)
+}
+
+// uint32 reads an optional 32-bit ID; null is 0.
+func (r reader) uint32(p path.Path, v types.Int64) uint32 {
 	if v.IsNull() {
 		return 0
 	}
 	if v.ValueInt64() < 0 || v.ValueInt64() > 1<<32-1 {
-		diags.AddAttributeError(p, "ID out of range",
-			fmt.Sprintf("%d is outside 0-4294967295; Linux IDs are 32-bit.", v.ValueInt64()))
+		r.diags.AddAttributeError(p, "ID out of range",
+			fmt.Sprintf("%s = %d is outside 0-4294967295; Linux IDs are 32-bit.", p, v.ValueInt64()))
 		return 0
 	}
 	return uint32(v.ValueInt64())
@@ -295,7 +374,7 @@ func addHardenError(diags *diag.Diagnostics, err error) {
 	var ves harden.ValidationErrors
 	if errors.As(err, &ves) {
 		for _, e := range ves {
-			diags.AddAttributeError(hardenPath(e.Path), e.Summary, e.Detail)
+			diags.AddAttributeError(hardenPath(e.Path), e.Summary, elementDetail(e))
 		}
 		return
 	}
@@ -326,4 +405,16 @@ func butaneErrText(e *butane.Error) string {
 		return e.Err.Error()
 	}
 	return e.Summary
+}
+
+// elementDetail names the element at fault when the path goes through a
+// list or map, since Terraform shows the attribute but not always the index.
+func elementDetail(e *harden.ValidationError) string {
+	for _, step := range e.Path {
+		switch step.(type) {
+		case int, harden.MapKey:
+			return e.Path.String() + ": " + e.Detail
+		}
+	}
+	return e.Detail
 }

@@ -22,7 +22,9 @@ func nodeConfigDataSourceSchema() schema.Schema {
 			"level": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "`baseline` (default) or `restricted`: a smaller default capability set " +
 					"(CHOWN FOWNER KILL NET_BIND_SERVICE SETGID SETUID), `kernel.yama.ptrace_scope = 2`, kexec " +
-					"and SysRq off, and Quadlet units may not turn `no_new_privileges` off."},
+					"and SysRq off. At `restricted` these are errors: `selinux.mode` other than `enforcing`, " +
+					"`update.strategy = \"off\"`, `default_capabilities` or Quadlet `add_capabilities` " +
+					"outside that set, and Quadlet units turning `no_new_privileges` off."},
 			"hostname": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Written to `/etc/hostname`; unset keeps the image's (DHCP) name."},
 			"admin": schema.SingleNestedAttribute{Required: true,
@@ -30,33 +32,39 @@ func nodeConfigDataSourceSchema() schema.Schema {
 					"keys only, and has passwordless sudo through `/etc/sudoers.d/hardnode-admin`.",
 				Attributes: map[string]schema.Attribute{
 					"name": schema.StringAttribute{Optional: true,
-						MarkdownDescription: "Default `core` on Flatcar (the image's user), `admin` on MicroOS."},
+						MarkdownDescription: "Default `core` on Flatcar (the image's user), `admin` on MicroOS. " +
+							"Names of accounts the image ships (`root`, `bin`, `daemon`, `nobody`, `sshd`, " +
+							"`systemd-*`, ...) are refused."},
 					"ssh_authorized_keys": schema.ListAttribute{Required: true, ElementType: types.StringType,
 						MarkdownDescription: "Public keys in authorized_keys format, one per element: ed25519, " +
-							"ECDSA, RSA or their security-key forms."},
+							"ECDSA, RSA or their security-key forms. CRLF line ends are removed."},
 				}},
 			"ssh": schema.SingleNestedAttribute{Optional: true,
 				MarkdownDescription: "sshd options beyond the fixed hardening.",
 				Attributes: map[string]schema.Attribute{
 					"host_key": schema.StringAttribute{Optional: true, Sensitive: true,
 						MarkdownDescription: "An unencrypted OpenSSH ed25519 private key to use as the node's " +
-							"host key, so that its public half (`host_public_key`) can be pinned before the " +
-							"first boot. It ends up in `butane` and `rendered` (both sensitive) and in the " +
+							"host key (`-----BEGIN OPENSSH PRIVATE KEY-----`, from `ssh-keygen -t ed25519`; CRLF " +
+							"line ends are normalised), so that its public half (`host_public_key`) can be pinned " +
+							"before the first boot; unset: the node generates its own, `\"\"` is an error. It ends up in `butane` and `rendered` (both sensitive) and in the " +
 							"Terraform state: protect the state."},
 				}},
 			"container_users": schema.ListNestedAttribute{Optional: true,
 				MarkdownDescription: "Users that run rootless containers. Each is a system account (so " +
 					"useradd allocates no range of its own) with a subordinate UID/GID range appended to " +
 					"`/etc/subuid` and `/etc/subgid`. Allocated ranges start above 165535 (100000-165535 " +
-					"stays free for the admin user) and never overlap each other, explicit ranges or user IDs.",
+					"stays free for the admin user) and never overlap each other, explicit ranges or user IDs. " +
+					"Names of accounts the image ships are refused.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"name": schema.StringAttribute{Required: true, MarkdownDescription: "User name."},
 					"uid": schema.Int64Attribute{Optional: true,
-						MarkdownDescription: "User ID (1000 or above); unset: the next free one from 5000."},
+						MarkdownDescription: "User ID from 1000 up, not 65534, 65535, 4294967295 nor in " +
+							"100000-165535; unset: the next free one from 5000 (`0` is an error)."},
 					"subid_start": schema.Int64Attribute{Optional: true,
-						MarkdownDescription: "Start of an explicit subordinate range; unset: allocated."},
+						MarkdownDescription: "Start of an explicit subordinate range, 165536 or above " +
+							"(100000-165535 is reserved for the admin user's default range); unset: allocated."},
 					"subid_count": schema.Int64Attribute{Optional: true,
-						MarkdownDescription: "Size of the range, at least 65536 (the default)."},
+						MarkdownDescription: "Size of the range, at least 65536; unset: 65536 (`0` is an error)."},
 					"linger": schema.BoolAttribute{Optional: true,
 						MarkdownDescription: "Keep the user's services running without a login. Implied for " +
 							"users with Quadlet units."},
@@ -65,11 +73,11 @@ func nodeConfigDataSourceSchema() schema.Schema {
 			"podman":           podmanSchema(),
 			"selinux":          selinuxSchema(),
 			"update":           updateSchema(),
-			"sysctls":          schema.MapAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: "Extra sysctls, or overrides of the hardening ones, written to `/etc/sysctl.d/90-hardnode.conf`. Settings that disable user namespaces are refused: rootless Podman needs them."},
+			"sysctls":          schema.MapAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: "Extra sysctls, or overrides of the hardening ones, written to `/etc/sysctl.d/90-hardnode.conf`. Integers are read as the kernel reads them (`0x10` is 16, `010` is 8) and written and checked in decimal. Settings that break rootless Podman are refused: any `user.max_*_namespaces` below 1024 and `kernel.unprivileged_userns_clone = 0`."},
 			"microos":          microOSSchema(),
 			"snippets":         schema.ListAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: "Butane documents merged after the hardened config (same variant: `flatcar` 1.x on Flatcar, `fcos` on MicroOS). A snippet that weakens a hardening setting (SELinux, Docker masking, sshd, sysctls, the image policy, the reboot manager) gives a warning naming it; verification still checks hardnode's values."},
 			"ignition_version": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Ignition spec of `rendered`, as in `hardnode_butane`. When unset: the highest spec of `target`, else 3.3.0 (Flatcar 3185 and later, Ignition 2.11 and later)."},
-			"target":           schema.StringAttribute{Optional: true, MarkdownDescription: "The machine that boots the config, as in `hardnode_butane`: `flatcar-3510.2.0`, `microos`, `ignition-2.14`."},
+			"target":           schema.StringAttribute{Optional: true, MarkdownDescription: "The machine that boots the config, as in `hardnode_butane`: `flatcar-4081.2.0`, `microos`, `ignition-2.14`. Flatcar releases before 3941 have no Podman system extension: with container users or Quadlet units they are an error."},
 			"pretty_print":     schema.BoolAttribute{Optional: true, MarkdownDescription: "Indent the rendered JSON. Default `false`."},
 			"strict":           schema.BoolAttribute{Optional: true, MarkdownDescription: "Fail on any Butane warning (from snippets). Default `false`."},
 			"butane": schema.StringAttribute{Computed: true, Sensitive: true,
@@ -108,7 +116,12 @@ func podmanSchema() schema.Attribute {
 						MarkdownDescription: "Registry host with optional repository path, e.g. `ghcr.io/acme`."},
 					"type": schema.StringAttribute{Required: true,
 						MarkdownDescription: "`sigstore` (cosign public key) or `gpg` (armored public key)."},
-					"key": schema.StringAttribute{Required: true, MarkdownDescription: "The public key."},
+					"key": schema.StringAttribute{Required: true, MarkdownDescription: "The public key, " +
+						"written to `/etc/containers/keys/<scope>-<hash>.pub` (or `.gpg`)."},
+					"lookaside": schema.StringAttribute{Optional: true,
+						MarkdownDescription: "URL of the scope's signature storage (`https://`, `http://` or " +
+							"`file://`), written to `registries.d` as `lookaside`. GPG signatures need it for " +
+							"registries without the signature API extension (nearly all but Quay)."},
 				}},
 			},
 			"quadlets": schema.ListNestedAttribute{Optional: true,
@@ -121,7 +134,9 @@ func podmanSchema() schema.Attribute {
 					"image": schema.StringAttribute{Required: true, MarkdownDescription: "Fully qualified image reference."},
 					"exec":  schema.StringAttribute{Optional: true, MarkdownDescription: "Command line for the container."},
 					"publish_ports": schema.ListAttribute{Optional: true, ElementType: types.StringType,
-						MarkdownDescription: "`[IP:][HOST_PORT:]CONTAINER_PORT[/tcp|/udp]` entries."},
+						MarkdownDescription: "Podman's `[[IP:][HOST_PORT]:]CONTAINER_PORT[/PROTOCOL]` entries: " +
+							"IPv6 in brackets, an empty host port (`127.0.0.1::80`), ranges of equal length, " +
+							"`tcp`, `udp` or `sctp`; ports 1-65535."},
 					"environment": schema.MapAttribute{Optional: true, ElementType: types.StringType,
 						MarkdownDescription: "Environment variables."},
 					"add_capabilities": schema.ListAttribute{Optional: true, ElementType: types.StringType,

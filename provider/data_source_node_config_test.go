@@ -162,6 +162,38 @@ func TestAccNodeConfigDataSource_badInputs(t *testing.T) {
 		{"target", `  os_family = "flatcar"
   target = "windows-11"
 `, `Unknown target`},
+		{"null sysctl", `  os_family = "flatcar"
+  sysctls = { "vm.swappiness" = null }
+`, `(?s)Null element.*sysctls\["vm.swappiness"\] is null`},
+		{"null list elements", `  os_family = "flatcar"
+  container_users = [null, { name = "web" }]
+  podman = { quadlets = [null, { name = "w", user = "web", image = "ghcr.io/a/w:1",
+    environment = { A = null }, publish_ports = [null] }] }
+`, `(?s)(Must set a configuration value for the container_users\[0\].name|container_users\[0\] is null)`},
+		{"null env", `  os_family = "flatcar"
+  container_users = [{ name = "web" }]
+  podman = { quadlets = [{ name = "w", user = "web", image = "ghcr.io/a/w:1", environment = { A = null } }] }
+`, `podman.quadlets\[0\].environment\["A"\] is null`},
+		{"uid zero", `  os_family = "flatcar"
+  container_users = [{ name = "web", uid = 0 }]
+`, `(?s)Zero is not a value here.*container_users\[0\].uid = 0`},
+		{"subid count zero", `  os_family = "flatcar"
+  container_users = [{ name = "web", subid_count = 0 }]
+`, `container_users\[0\].subid_count = 0`},
+		{"empty host key", `  os_family = "flatcar"
+  ssh = { host_key = "" }
+`, `(?s)Empty string.*ssh.host_key is ""`},
+		{"nested element named", `  os_family = "flatcar"
+  container_users = [{ name = "web" }, { name = "nobody" }]
+`, `(?s)system account.*container_users\[1\].name: "nobody"`},
+		{"restricted permissive", `  os_family = "microos"
+  level = "restricted"
+  selinux = { mode = "permissive" }
+`, `SELinux must enforce at level restricted`},
+		{"old flatcar with podman", `  os_family = "flatcar"
+  target = "flatcar-3510.2.0"
+  container_users = [{ name = "web" }]
+`, `Flatcar release without the Podman system extension`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
