@@ -103,6 +103,12 @@ func (r *nodeVerificationResource) Read(ctx context.Context, req resource.ReadRe
 func (r *nodeVerificationResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
 }
 
+// applyStarted stands for the start of the apply: Terraform starts the
+// provider for each plan or apply, so a node that booted after this rebooted
+// during the run (an update applied by another resource before
+// verification), which rollback detection counts as the update's reboot.
+var applyStarted = time.Now()
+
 type getAttribute func(context.Context, path.Path, any) diag.Diagnostics
 
 // verify runs the verification for plan. prior is the state of the last
@@ -134,6 +140,7 @@ func (r *nodeVerificationResource) verify(ctx context.Context, plan nodeVerifica
 		return plan, diags
 	}
 	opts.ExpectedVersion = plan.ExpectedVersion.ValueString()
+	opts.ApplyStarted = applyStarted
 	if prior != nil && !prior.BootID.IsNull() {
 		opts.Previous = &verify.Baseline{
 			BootID:  prior.BootID.ValueString(),

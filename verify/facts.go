@@ -5,18 +5,34 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
+	"time"
 )
+
+// ParseUptime reads /proc/uptime: seconds since boot, then idle seconds.
+func ParseUptime(data []byte) (time.Duration, error) {
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return 0, errors.New("/proc/uptime is empty")
+	}
+	secs, err := strconv.ParseFloat(f[0], 64)
+	if err != nil || secs < 0 {
+		return 0, fmt.Errorf("/proc/uptime: %q is not a number of seconds", truncate(f[0], 40))
+	}
+	return time.Duration(secs * float64(time.Second)), nil
+}
 
 // Facts is what a node says about itself, gathered alongside the checks.
 type Facts struct {
-	OSID           string // os-release ID, e.g. "flatcar", "opensuse-microos"
-	OSVersion      string // os-release VERSION
-	OSVersionID    string // os-release VERSION_ID
-	Family         string // "flatcar", "microos" or "" when not recognised
-	BootID         string // /proc/sys/kernel/random/boot_id: changes on every boot
-	BootedSlot     string // "USR-A" or "USR-B" on A/B /usr nodes, else ""
-	BootedSnapshot *int   // btrfs snapshot number of "/" on MicroOS-like nodes
+	OSID           string         // os-release ID, e.g. "flatcar", "opensuse-microos"
+	OSVersion      string         // os-release VERSION
+	OSVersionID    string         // os-release VERSION_ID
+	Family         string         // "flatcar", "microos" or "" when not recognised
+	BootID         string         // /proc/sys/kernel/random/boot_id: changes on every boot
+	Uptime         *time.Duration // since the node booted (/proc/uptime); nil when unknown
+	BootedSlot     string         // "USR-A" or "USR-B" on A/B /usr nodes, else ""
+	BootedSnapshot *int           // btrfs snapshot number of "/" on MicroOS-like nodes
 	FailedUnits    []string
 	RebootPending  bool
 	RebootReason   string   // what says a reboot is pending
@@ -62,6 +78,16 @@ func gatherFacts(ctx context.Context, c *nodeConn) (Facts, error) {
 
 	if data, err := c.readFile(ctx, "/proc/sys/kernel/random/boot_id"); err == nil {
 		f.BootID = strings.TrimSpace(string(data))
+	} else if err := note(err); err != nil {
+		return f, err
+	}
+
+	if data, err := c.readFile(ctx, "/proc/uptime"); err == nil {
+		if up, perr := ParseUptime(data); perr == nil {
+			f.Uptime = &up
+		} else {
+			f.Problems = append(f.Problems, perr.Error())
+		}
 	} else if err := note(err); err != nil {
 		return f, err
 	}

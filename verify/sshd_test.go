@@ -319,6 +319,13 @@ func TestRealSSHD(t *testing.T) {
 		opts := fastOptions()
 		opts.ExpectedVersion = localOS.Version + "-next"
 		opts.Previous = &Baseline{BootID: "an-earlier-boot", Version: localOS.Version}
+		// As if this apply had begun before the host booted: a reboot during it.
+		up, _ := os.ReadFile("/proc/uptime")
+		uptime, err := ParseUptime(up)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.ApplyStarted = time.Now().Add(-uptime - time.Hour)
 		rep := verifyOK(t, srv.target(t), nil, opts)
 		if rep.Update == nil || !rep.Update.RolledBack {
 			t.Errorf("update outcome %+v, want rolled back", rep.Update)

@@ -28,9 +28,13 @@ type Options struct {
 	// run after an update. Verification waits for the node to reboot into
 	// it and reports a rollback when it comes back on the old one.
 	ExpectedVersion string
-	// Previous is what an earlier verification saw (its boot, version, slot
-	// or snapshot). Without it, the first contact of this run is the baseline.
+	// Previous is what the last successful verification saw (its boot,
+	// version, slot or snapshot).
 	Previous *Baseline
+	// ApplyStarted is when the run that may have updated the node began
+	// (for Terraform: the provider process). A node whose uptime is shorter
+	// rebooted during it. Zero: only reboots seen by this Verify count.
+	ApplyStarted time.Time
 
 	// Progress, when set, is told about waits and retries.
 	Progress func(Progress)
@@ -61,9 +65,12 @@ type UpdateOutcome struct {
 	Running         string
 	PreviousVersion string // the version before the update, when known
 	PreviousSlot    string
-	Rebooted        bool // the node booted since the baseline
-	RolledBack      bool // it came back on the old version, slot or snapshot
+	Rebooted        bool // the node booted during this apply
+	RolledBack      bool // it rebooted during this apply and came back on the old version, slot or snapshot
 	TimedOut        bool
+	// StaleReboot: the node booted since the last verification, but before
+	// this apply, and runs the old version; not taken as a rollback.
+	StaleReboot bool
 }
 
 // Report is the outcome of a verification.
@@ -103,7 +110,7 @@ func Verify(ctx context.Context, t Target, doc *expect.Document, opts Options) (
 	if opts.BackoffMax <= 0 {
 		opts.BackoffMax = 15 * time.Second
 	}
-	v := &run{target: t, doc: doc, opts: opts, start: time.Now(), baseline: opts.Previous}
+	v := &run{target: t, doc: doc, opts: opts, start: time.Now()}
 	waitCtx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	return v.loop(ctx, waitCtx)
@@ -114,7 +121,7 @@ type run struct {
 	doc      *expect.Document
 	opts     Options
 	start    time.Time
-	baseline *Baseline
+	runStart *Baseline // the node at the first contact of this run
 	report   Report
 	attempt  int
 	delay    time.Duration
@@ -281,30 +288,50 @@ func (v *run) checks(ctx context.Context, c *nodeConn, facts Facts) (rows []expe
 	return rows, lost
 }
 
-// updateOutcome compares the node with ExpectedVersion and the baseline.
-// wait is true while the node still runs its pre-update boot.
+// updateOutcome compares the node with ExpectedVersion. wait is true while
+// the node has not rebooted during this apply.
+//
+// A rollback is concluded only from a reboot during this apply: the boot id
+// changed since the first contact of this run, or it differs from the last
+// verification's and the node's uptime is shorter than the time since
+// ApplyStarted (an update that rebooted the node before verification began,
+// as hardnode_test_node does). The node must then run the old version, slot
+// or snapshot (of the last verification or of this run's first contact). A
+// boot id that merely differs from the last verification is no evidence
+// that an update was tried, so it keeps the verifier waiting.
 func (v *run) updateOutcome(f Facts) (outcome *UpdateOutcome, wait bool) {
 	want := v.opts.ExpectedVersion
-	if v.baseline == nil {
-		v.baseline = &Baseline{BootID: f.BootID, Version: f.OSVersion, Slot: f.BootedSlot,
-			Snapshot: f.BootedSnapshot}
+	if v.runStart == nil {
+		v.runStart = &Baseline{BootID: f.BootID, Version: f.OSVersion, Slot: f.BootedSlot, Snapshot: f.BootedSnapshot}
 	}
-	b := v.baseline
-	o := &UpdateOutcome{Expected: want, Running: f.OSVersion, PreviousSlot: b.Slot}
-	if b.Version != want {
-		o.PreviousVersion = b.Version
+	start, prior := v.runStart, v.opts.Previous
+	old := start
+	if prior != nil {
+		old = prior
 	}
-	o.Rebooted = f.BootID != "" && b.BootID != "" && f.BootID != b.BootID
+	o := &UpdateOutcome{Expected: want, Running: f.OSVersion, PreviousSlot: old.Slot}
+	if old.Version != want {
+		o.PreviousVersion = old.Version
+	}
+	bootChanged := func(b *Baseline) bool { return b != nil && b.BootID != "" && f.BootID != "" && f.BootID != b.BootID }
+	bootedInApply := f.Uptime != nil && !v.opts.ApplyStarted.IsZero() && *f.Uptime < time.Since(v.opts.ApplyStarted)
+	o.Rebooted = bootChanged(start) || (bootChanged(prior) && bootedInApply)
 	if f.OSVersion == want {
 		return o, false
 	}
 	if !o.Rebooted {
+		o.StaleReboot = bootChanged(prior)
 		return o, true
 	}
-	o.RolledBack = (b.Version != "" && f.OSVersion == b.Version) ||
+	o.RolledBack = runsOld(f, start) || (prior != nil && runsOld(f, prior))
+	return o, false
+}
+
+// runsOld reports whether the node runs b's version, slot or an older snapshot.
+func runsOld(f Facts, b *Baseline) bool {
+	return (b.Version != "" && f.OSVersion == b.Version) ||
 		(b.Slot != "" && f.BootedSlot == b.Slot) ||
 		(b.Snapshot != nil && f.BootedSnapshot != nil && *f.BootedSnapshot <= *b.Snapshot)
-	return o, false
 }
 
 // updateRow renders the update outcome as the report's first row.
@@ -330,6 +357,12 @@ func updateRow(o *UpdateOutcome, f Facts) expect.Result {
 		if o.PreviousSlot != "" && o.PreviousSlot == f.BootedSlot {
 			r.Detail += " (the previous slot " + o.PreviousSlot + ")"
 		}
+	case o.TimedOut && o.StaleReboot:
+		r.Status = expect.StatusFail
+		r.Detail = fmt.Sprintf("timed out waiting for %s: the node runs %s; it rebooted since the last "+
+			"verification but not during this apply, which does not show that an update was tried "+
+			"(a rollback is concluded only from a reboot during the apply); start the update",
+			o.Expected, o.Running)
 	case o.TimedOut:
 		r.Status = expect.StatusFail
 		r.Detail = fmt.Sprintf("timed out waiting for %s: the node still runs %s and did not reboot",

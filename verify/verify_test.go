@@ -330,7 +330,7 @@ func TestConnectionAlwaysDroppedNeverPasses(t *testing.T) {
 	node, tgt := simTarget(t, nodesim.Flatcar, "1.0.0")
 	doc := mustDoc(t, "flatcar", passingChecks(nodesim.Flatcar, "1.0.0")...)
 	// Enough operations for the facts, then the connection dies mid-checks.
-	node.DropConnections(14, -1)
+	node.DropConnections(15, -1)
 	opts := fastOptions()
 	opts.Timeout = 1 * time.Second
 	rep, err := Verify(context.Background(), tgt, doc, opts)
@@ -451,15 +451,38 @@ func TestRollbackIsReported(t *testing.T) {
 func TestRollbackDetectedFromPreviousVerification(t *testing.T) {
 	node, tgt := simTarget(t, nodesim.Flatcar, "1.0.0")
 	first := verifyOK(t, tgt, nil, fastOptions())
-	// The update was tried and failed while nobody watched.
+	opts := fastOptions()
+	opts.ApplyStarted = time.Now().Add(-time.Minute)
+	// During this apply, before verification began, the update was tried
+	// and failed (as hardnode_test_node's update does): uptime 0.5s.
 	node.Reboot(0, nil)
 
-	opts := fastOptions()
 	opts.ExpectedVersion = "1.0.1"
 	opts.Previous = &Baseline{BootID: first.Facts.BootID, Version: first.Facts.OSVersion, Slot: first.Facts.BootedSlot}
 	rep := verifyOK(t, tgt, nil, opts)
 	if rep.Update == nil || !rep.Update.RolledBack || rep.Update.PreviousSlot != "USR-A" {
 		t.Fatalf("update outcome %+v, want rollback to USR-A", rep.Update)
+	}
+}
+
+// A reboot before this apply (a stale boot id in state) is no evidence that
+// an update was tried: wait, then time out without claiming a rollback.
+func TestRebootBeforeApplyIsNoRollback(t *testing.T) {
+	node, tgt := simTarget(t, nodesim.Flatcar, "1.0.0")
+	first := verifyOK(t, tgt, nil, fastOptions())
+	node.Reboot(0, nil)
+	_ = node.WriteFile("/proc/uptime", "7200.00 7000.00\n") // booted two hours ago
+
+	opts := fastOptions()
+	opts.Timeout = 300 * time.Millisecond
+	opts.ApplyStarted = time.Now()
+	opts.ExpectedVersion = "1.0.1"
+	opts.Previous = &Baseline{BootID: first.Facts.BootID, Version: first.Facts.OSVersion, Slot: first.Facts.BootedSlot}
+	rep := verifyOK(t, tgt, nil, opts)
+	row := rowByID(t, rep, UpdateCheckID)
+	if rep.Update == nil || rep.Update.RolledBack || !rep.Update.TimedOut ||
+		!strings.Contains(row.Detail, "not during this apply") {
+		t.Fatalf("update outcome %+v, row %+v; want a timeout without rollback", rep.Update, row)
 	}
 }
 

@@ -31,6 +31,7 @@ func (n *Node) layout(family Family, version string) error {
 		"/proc/sys/kernel/kptr_restrict":            "2\n",
 		"/proc/sys/kernel/printk":                   "4\t4\t1\t7\n",
 		"/proc/sys/kernel/random/boot_id":           newBootID() + "\n",
+		"/proc/uptime":                              "86400.00 170000.00\n",
 		"/etc/ssh/sshd_config.d/10-hardnode.conf":   sshdDropIn,
 		"/etc/containers/policy.json":               "{\"default\":[{\"type\":\"reject\"}]}\n",
 		"/home/app/.config/containers/storage.conf": "[storage]\n",

@@ -249,6 +249,7 @@ func (n *Node) Reboot(downFor time.Duration, change func(*Node)) {
 		change(n)
 	}
 	_ = n.WriteFile("/proc/sys/kernel/random/boot_id", newBootID()+"\n")
+	_ = n.WriteFile("/proc/uptime", "0.50 0.90\n")
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
