@@ -249,6 +249,23 @@ HOME_URL="https://example.invalid/hardnode/standin"
 STANDIN_FAMILY=$fam
 EOF
   echo "$fam" >"$T/usr/lib/standin/family"
+  # Flatcar ships its `core` user (uid 500, passwordless sudo through
+  # wheel/sudo); MicroOS ships none. Rewrite in place (labels stay).
+  local E=$T/usr/share/standin/etc f
+  for f in passwd group shadow gshadow; do
+    [ -f "$W/$f.orig" ] || cp "$E/$f" "$W/$f.orig"
+    cat "$W/$f.orig" >"$E/$f"
+  done
+  if [ "$fam" = flatcar ]; then
+    echo 'core:x:500:500:Core user:/home/core:/bin/bash' >>"$E/passwd"
+    echo 'core:*:20000:0:99999:7:::' >>"$E/shadow"
+    for f in group gshadow; do
+      awk -F: -v OFS=: '$1 ~ /^(wheel|sudo|docker|systemd-journal)$/ { $NF = ($NF == "" ? "core" : $NF ",core") } { print }' \
+        "$W/$f.orig" >"$E/$f"
+    done
+    echo 'core:x:500:' >>"$E/group"
+    echo 'core:!::' >>"$E/gshadow"
+  fi
   printf 'SELINUX=enforcing\nSELINUXTYPE=%s\n' "$selt" >"$T/usr/share/standin/etc/selinux/config"
   broken=0
   for b in "${BROKEN_VERSIONS[@]}"; do [ "$b" = "$ver" ] && broken=1; done
@@ -289,6 +306,9 @@ flatcar_disks() { # family
   log "disks for $fam"
   mkfs.ext4 -q -F -L STANDIN-PAYLOAD -m 0 -O ^has_journal -d "$F/payload" "$F/payload.img" \
     "$(($(du -sm "$F/payload" | cut -f1) + 64))M" >/dev/null
+  # USR-A gets the base version below; the payload disk holds them all.
+  mv "$F/payload/$BASE_VERSION.img" "$W/usr-base.img"
+  rm -rf "$F/payload"
   # The OS disk: GPT with Flatcar's partition type GUIDs for USR and ROOT.
   rootimg=$W/root.ext4
   rm -f "$rootimg"
@@ -303,7 +323,8 @@ start=2048, size=$((USR_PART_MIB * 2048)), type=5dfbf5f4-2848-4bac-aa5e-0d9a20b7
 size=$((USR_PART_MIB * 2048)), type=5dfbf5f4-2848-4bac-aa5e-0d9a20b745a6, name=USR-B
 size=$((ROOT_PART_MIB * 2048)), type=3884dd41-8582-4404-b9a8-e9b84f2df50e, name=ROOT
 EOF
-  dd if="$F/payload/$BASE_VERSION.img" of="$disk" bs=1M seek=1 conv=notrunc,sparse status=none
+  dd if="$W/usr-base.img" of="$disk" bs=1M seek=1 conv=notrunc,sparse status=none
+  rm -f "$W/usr-base.img"
   dd if="$rootimg" of="$disk" bs=1M seek=$((1 + 2 * USR_PART_MIB)) conv=notrunc,sparse status=none
   rm -f "$rootimg"
 }
@@ -374,7 +395,7 @@ fam_json() {
     if [ "$fam" = microos ]; then
       printf '%s"%s": "%s/disk.img"' "$sep" "$v" "$fam"
     else
-      printf '%s"%s": "%s/payload/%s.img"' "$sep" "$v" "$fam" "$v"
+      printf '%s"%s": "%s/payload.img"' "$sep" "$v" "$fam"
     fi
     sep=", "
   done
