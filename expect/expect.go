@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // Version is the document version this package reads and writes.
@@ -160,6 +161,9 @@ func (d *Document) Validate() error {
 	case d.Version < 0:
 		return fmt.Errorf("expectations: invalid version %d", d.Version)
 	}
+	if err := validFamily(d.OSFamily); err != nil {
+		return fmt.Errorf("expectations: os_family: %w", err)
+	}
 	seen := make(map[string]int, len(d.Checks))
 	for i := range d.Checks {
 		c := &d.Checks[i]
@@ -182,9 +186,95 @@ func (c *Check) AppliesTo(family string) bool {
 	return c.OSFamily == "" || family == "" || c.OSFamily == family
 }
 
-var octalMode = regexp.MustCompile(`^0?[0-7]{3,4}$`)
+var (
+	octalMode = regexp.MustCompile(`^0?[0-7]{3,4}$`)
+	sysctlKey = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_*:-]+)*$`)
+)
+
+// Families are the os_family values a document or check may name.
+var Families = []string{"flatcar", "microos"}
+
+func validFamily(f string) error {
+	if f == "" {
+		return nil
+	}
+	for _, known := range Families {
+		if f == known {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not one of %v (a typo here would silently skip checks)", f, Families)
+}
+
+// kindFields lists the fields each kind reads, besides id, kind, os_family.
+var kindFields = map[Kind][]string{
+	KindFile:    {"path", "mode", "owner", "group", "sha256", "contains", "absent", "type"},
+	KindUnit:    {"name", "state"},
+	KindSELinux: {"mode"},
+	KindSysctl:  {"key", "value"},
+	KindSubID:   {"file", "user", "start", "count"},
+	KindCommand: {"argv", "as_user", "stdout_matches", "exit_code"},
+	KindOS:      {"version", "slot", "snapshot"},
+}
+
+// setFields names the fields of c that are set, as in JSON.
+func (c *Check) setFields() []string {
+	var out []string
+	add := func(name string, set bool) {
+		if set {
+			out = append(out, name)
+		}
+	}
+	add("path", c.Path != "")
+	add("mode", c.Mode != "")
+	add("owner", c.Owner != "")
+	add("group", c.Group != "")
+	add("sha256", c.SHA256 != "")
+	add("contains", c.Contains != nil)
+	add("absent", c.Absent)
+	add("type", c.Type != "")
+	add("name", c.Name != "")
+	add("state", c.State != "")
+	add("key", c.Key != "")
+	add("value", c.Value != "")
+	add("file", c.File != "")
+	add("user", c.User != "")
+	add("start", c.Start != nil)
+	add("count", c.Count != nil)
+	add("argv", c.Argv != nil)
+	add("as_user", c.AsUser != "")
+	add("stdout_matches", c.StdoutMatches != "")
+	add("exit_code", c.ExitCode != nil)
+	add("version", c.Version != "")
+	add("slot", c.Slot != "")
+	add("snapshot", c.Snapshot != nil)
+	return out
+}
+
+// foreignField returns a set field that kind c.Kind does not read.
+func (c *Check) foreignField() string {
+	allowed := kindFields[c.Kind]
+	for _, f := range c.setFields() {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || a == f
+		}
+		if !ok {
+			return f
+		}
+	}
+	return ""
+}
 
 func (c *Check) validate() error {
+	if err := validFamily(c.OSFamily); err != nil {
+		return fmt.Errorf("os_family: %w", err)
+	}
+	if _, known := kindFields[c.Kind]; known {
+		if f := c.foreignField(); f != "" {
+			return fmt.Errorf("field %q does not belong to kind %q (it reads %v)", f, c.Kind, kindFields[c.Kind])
+		}
+	}
 	need := func(field, value string) error {
 		if value == "" {
 			return fmt.Errorf("kind %q needs %q", c.Kind, field)
@@ -195,6 +285,12 @@ func (c *Check) validate() error {
 	case KindFile:
 		if err := need("path", c.Path); err != nil {
 			return err
+		}
+		if !strings.HasPrefix(c.Path, "/") {
+			return fmt.Errorf("path %q is not absolute", c.Path)
+		}
+		if c.SHA256 != "" && strings.Trim(c.SHA256, "0123456789abcdefABCDEF") != "" {
+			return fmt.Errorf("sha256 %q is not hexadecimal", c.SHA256)
 		}
 		if c.Mode != "" && !octalMode.MatchString(c.Mode) {
 			return fmt.Errorf("mode %q is not an octal string such as \"0644\"", c.Mode)
@@ -221,6 +317,10 @@ func (c *Check) validate() error {
 		if err := need("key", c.Key); err != nil {
 			return err
 		}
+		if !sysctlKey.MatchString(c.Key) {
+			return fmt.Errorf("key %q is not a dotted sysctl key such as \"kernel.yama.ptrace_scope\" "+
+				"(no slashes, empty parts or \"..\")", c.Key)
+		}
 		if err := need("value", c.Value); err != nil {
 			return err
 		}
@@ -241,12 +341,24 @@ func (c *Check) validate() error {
 		if len(c.Argv) == 0 {
 			return fmt.Errorf("kind %q needs a non-empty \"argv\"", c.Kind)
 		}
+		for i, a := range c.Argv {
+			if a == "" {
+				return fmt.Errorf("argv[%d] is empty", i)
+			}
+		}
+		if strings.ContainsAny(c.AsUser, " \t\n") || strings.HasPrefix(c.AsUser, "-") {
+			return fmt.Errorf("as_user %q is not a user name", c.AsUser)
+		}
 		if c.StdoutMatches != "" {
 			if _, err := regexp.Compile("(?m)" + c.StdoutMatches); err != nil {
 				return fmt.Errorf("stdout_matches: %w", err)
 			}
 		}
 	case KindOS:
+		if c.Version == "" && c.Slot == "" && c.Snapshot == nil {
+			return fmt.Errorf("kind %q needs at least one of \"version\", \"slot\", \"snapshot\"; "+
+				"without them it asserts nothing", c.Kind)
+		}
 		if c.Slot != "" && c.Slot != "USR-A" && c.Slot != "USR-B" {
 			return fmt.Errorf("slot %q is not USR-A or USR-B", c.Slot)
 		}

@@ -72,16 +72,32 @@ func (in nodeConnInputs) validate(ctx context.Context) diag.Diagnostics {
 			"Set host_key to the node's known_hosts line or SHA256 fingerprint, or set "+
 				"trust_on_first_use = true to record the key the node presents on first contact.")
 	}
+	if known(in.AgentSocket) && strings.TrimSpace(in.AgentSocket.ValueString()) == "" {
+		diags.AddAttributeError(path.Root("agent_socket"), "Empty agent_socket",
+			"Set agent_socket to the path of an SSH agent socket (for example from SSH_AUTH_SOCK), or leave it unset.")
+	}
 	if known(in.Expectations) {
-		if _, err := expect.Parse([]byte(in.Expectations.ValueString())); err != nil {
+		doc, err := expect.Parse([]byte(in.Expectations.ValueString()))
+		if err != nil {
 			diags.AddAttributeError(path.Root("expectations"), "Invalid expectations document", err.Error())
+		}
+		for _, c := range checksOf(doc) {
+			if c.SHA256 != "" && len(c.SHA256) != 64 {
+				diags.AddAttributeError(path.Root("expectations"), "Invalid expectations document",
+					fmt.Sprintf("check %q: sha256 %q is %d hexadecimal digits, not 64.", c.ID, c.SHA256, len(c.SHA256)))
+			}
 		}
 	}
 	if !in.NotApplicable.IsNull() && !in.NotApplicable.IsUnknown() {
-		for kind := range in.NotApplicable.Elements() {
+		for kind, reason := range in.NotApplicable.Elements() {
 			if !knownKind(kind) {
 				diags.AddAttributeError(path.Root("not_applicable").AtMapKey(kind), "Unknown check kind",
 					fmt.Sprintf("%q is not a check kind; known kinds: %v.", kind, expect.Kinds))
+			}
+			if s, ok := reason.(types.String); ok && !s.IsUnknown() && strings.TrimSpace(s.ValueString()) == "" {
+				diags.AddAttributeError(path.Root("not_applicable").AtMapKey(kind), "Missing reason",
+					fmt.Sprintf("Say why %s checks do not apply to this node; the reason is shown in "+
+						"every report row and warning they produce.", kind))
 			}
 		}
 	}
@@ -92,6 +108,13 @@ func (in nodeConnInputs) validate(ctx context.Context) diag.Diagnostics {
 		}
 	}
 	return diags
+}
+
+func checksOf(doc *expect.Document) []expect.Check {
+	if doc == nil {
+		return nil
+	}
+	return doc.Checks
 }
 
 func known(v types.String) bool { return !v.IsNull() && !v.IsUnknown() }

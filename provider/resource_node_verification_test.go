@@ -284,6 +284,23 @@ func TestAccNodeVerificationPlanTimeValidation(t *testing.T) {
   agent_socket = "/tmp/x"
   trust_on_first_use = true
   timeout = "soon"`, `Invalid timeout`},
+		{`host = "127.0.0.1"
+  agent_socket = ""
+  trust_on_first_use = true`, `Empty agent_socket`},
+		{`host = "127.0.0.1"
+  agent_socket = "/tmp/x"
+  trust_on_first_use = true
+  not_applicable = { selinux = " " }`, `Missing reason`},
+		{`host = "127.0.0.1"
+  agent_socket = "/tmp/x"
+  trust_on_first_use = true
+  expectations = jsonencode({version = 1, checks = [{id = "f", kind = "file", path = "/x", sha256 = "abcd"}]})`,
+			`check "f": sha256 "abcd" is 4 hexadecimal digits`},
+		{`host = "127.0.0.1"
+  agent_socket = "/tmp/x"
+  trust_on_first_use = true
+  expectations = jsonencode({version = 1, os_family = "flatcar", checks = [{id = "o", kind = "os"}]})`,
+			`needs at least one of`},
 	}
 	var steps []resource.TestStep
 	for _, tc := range cases {
