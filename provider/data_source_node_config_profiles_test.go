@@ -119,9 +119,9 @@ func (r *terraformRoot) applyAndReplan() map[string]string {
 	return out
 }
 
-// profilesSource is the module source of a profile. The double slash makes
-// the whole profiles/ directory the module package, so that fleet's
-// relative sources (../flatcar-container-host) resolve inside it.
+// profilesSource is the module source of a profile, in the "//" form that
+// makes profiles/ the module package (every form works; fleet's test also
+// uses a plain path).
 func profilesSource(t *testing.T, module string) string {
 	t.Helper()
 	dir, err := filepath.Abs(filepath.Join("..", "profiles"))
@@ -149,14 +149,14 @@ module "host" {
   trust    = [{ scope = "ghcr.io/acme", type = "sigstore", key = %q }]
   quadlets = [{ name = "web", user = "web", image = "ghcr.io/acme/web:1" }]
   update   = { window_start = "Sun 03:00", window_length = "2h", group = "stable" }
-  target   = "flatcar-3510.2.0"
+  target   = "flatcar-4081.2.0"
 }
 output "expectations" { value = module.host.expectations }
 output "ignition_version" { value = module.host.ignition_version }
 output "admin_user" { value = module.host.admin_user }
 `, profilesSource(t, "flatcar-container-host"), hardenFixture(t, "admin_ed25519.pub"), hardenFixture(t, "cosign.pub"))
 	out := newTerraformRoot(t, cfg).applyAndReplan()
-	mustMatch(t, "ignition_version", out["ignition_version"], `^3\.3\.0$`)
+	mustMatch(t, "ignition_version", out["ignition_version"], `^3\.4\.0$`)
 	mustMatch(t, "admin_user", out["admin_user"], `^core$`)
 	mustMatch(t, "expectations", out["expectations"], `"id": "quadlet-web-web"`)
 	mustMatch(t, "expectations", out["expectations"], `"key": "kernel.yama.ptrace_scope",\s+"value": "2"`)
@@ -194,7 +194,8 @@ module "fleet" {
 output "count" { value = tostring(length(module.fleet.expectations)) }
 output "node_002" { value = module.fleet.expectations["node-002"] }
 output "node_005" { value = module.fleet.expectations["node-005"] }
-`, profilesSource(t, "fleet"), hardenFixture(t, "admin_ed25519.pub"))
+`, strings.Replace(profilesSource(t, "fleet"), "//", "/", 1), hardenFixture(t, "admin_ed25519.pub"))
+	// A plain absolute path: fleet must not reach into sibling directories.
 	out := newTerraformRoot(t, cfg).applyAndReplan()
 	mustMatch(t, "count", out["count"], `^5$`)
 	mustMatch(t, "node_002", out["node_002"], `"key": "kernel.yama.ptrace_scope",\s+"value": "1"`)
@@ -210,9 +211,17 @@ func TestAccProfileBadInputs(t *testing.T) {
 	}{
 		{"level", "flatcar-container-host", `level = "paranoid"`, `level must be baseline or restricted`},
 		{"restricted permissive", "flatcar-container-host", "level = \"restricted\"\n  selinux_mode = \"permissive\"",
-			`level restricted keeps SELinux enforcing`},
+			`SELinux must enforce at level restricted`},
 		{"restricted off", "microos-container-host", "level = \"restricted\"\n  update = { strategy = \"off\" }",
-			`level restricted needs automatic updates`},
+			`Automatic updates required at level restricted`},
+		{"restricted capability", "flatcar-container-host", "level = \"restricted\"\n  container_users = [{ name = \"app\" }]\n" +
+			"  quadlets = [{ name = \"w\", user = \"app\", image = \"ghcr.io/a/w:1\", add_capabilities = [\"SYS_ADMIN\"] }]\n" +
+			fmt.Sprintf("  trust = [{ scope = \"ghcr.io/a\", type = \"sigstore\", key = %q }]",
+				hardenFixture(t, "cosign.pub")),
+			`Capability not allowed at level restricted`},
+		{"fleet unknown override", "fleet", `overrides = { "node-009" = {} }`, `these match no node: node-009`},
+		{"fleet override level", "fleet", `overrides = { "node-002" = { level = "paranoid" } }`, `wrong for: node-002`},
+		{"fleet strategy", "fleet", `update = { strategy = "sometimes" }`, `update.strategy must be reboot, external or off`},
 		{"half window", "microos-container-host", `update = { window_start = "04:00" }`, `go together`},
 		{"bad day", "flatcar-container-host", `update = { window_start = "Someday 04:00", window_length = "1h" }`,
 			`Invalid reboot window start`},

@@ -1,4 +1,7 @@
 # A fleet of N hardened nodes from one profile, with per-node overrides.
+# The module calls hardnode_node_config itself (it does not reference the
+# sibling profile modules), so it works from any source form: a relative or
+# absolute path, a Git URL or a registry address.
 locals {
   names = [for i in range(var.node_count) : format("%s-%03d", var.name_prefix, i + 1)]
   nodes = {
@@ -11,28 +14,15 @@ locals {
   }
 }
 
-module "flatcar" {
-  source   = "../flatcar-container-host"
-  for_each = var.os_family == "flatcar" ? local.nodes : {}
+data "hardnode_node_config" "node" {
+  for_each = local.nodes
 
-  hostname        = each.key
+  os_family       = var.os_family
   level           = each.value.level
-  admin_ssh_keys  = var.admin_ssh_keys
+  hostname        = each.key
+  target          = var.target
+  admin           = { ssh_authorized_keys = var.admin_ssh_keys }
   container_users = each.value.container_users
   update          = each.value.update
   sysctls         = each.value.sysctls
-  target          = var.target
-}
-
-module "microos" {
-  source   = "../microos-container-host"
-  for_each = var.os_family == "microos" ? local.nodes : {}
-
-  hostname        = each.key
-  level           = each.value.level
-  admin_ssh_keys  = var.admin_ssh_keys
-  container_users = each.value.container_users
-  update          = each.value.update
-  sysctls         = each.value.sysctls
-  target          = var.target
 }

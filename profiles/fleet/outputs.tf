@@ -1,21 +1,17 @@
-locals {
-  all = merge(module.flatcar, module.microos)
-}
-
 output "rendered" {
   description = "Ignition config per node name."
-  value       = { for name, m in local.all : name => m.rendered }
+  value       = { for name, n in data.hardnode_node_config.node : name => n.rendered }
   sensitive   = true
 }
 
 output "expectations" {
   description = "Expectations document per node name, for hardnode_node_verification."
-  value       = { for name, m in local.all : name => m.expectations }
+  value       = { for name, n in data.hardnode_node_config.node : name => n.expectations }
 }
 
 output "admin_users" {
   description = "Admin user per node name."
-  value       = { for name, m in local.all : name => m.admin_user }
+  value       = { for name, n in data.hardnode_node_config.node : name => n.admin_user }
 }
 
 output "node_names" {

@@ -9,12 +9,12 @@ variable "os_family" {
 }
 
 variable "node_count" {
-  description = "Number of nodes, named <name_prefix>-001 and up."
+  description = "Number of nodes, named <name_prefix>-001 and up (-1000 and beyond past 999)."
   type        = number
   default     = 3
   validation {
-    condition     = var.node_count >= 1 && var.node_count <= 1000 && floor(var.node_count) == var.node_count
-    error_message = "node_count must be a whole number from 1 to 1000."
+    condition     = var.node_count >= 1 && var.node_count <= 10000 && floor(var.node_count) == var.node_count
+    error_message = "node_count must be a whole number from 1 to 10000."
   }
 }
 
@@ -57,13 +57,21 @@ variable "container_users" {
 }
 
 variable "update" {
-  description = "Update policy of every node unless overridden."
+  description = "Update policy of every node unless overridden: strategy (reboot, external; off only at level baseline) and an optional reboot window."
   type = object({
     strategy      = optional(string, "reboot")
     window_start  = optional(string)
     window_length = optional(string)
   })
   default = { window_start = "Thu 04:00", window_length = "1h" }
+  validation {
+    condition     = contains(["reboot", "external", "off"], var.update.strategy)
+    error_message = "update.strategy must be reboot, external or off."
+  }
+  validation {
+    condition     = (var.update.window_start == null) == (var.update.window_length == null)
+    error_message = "update.window_start and update.window_length go together: set both or neither."
+  }
 }
 
 variable "target" {
@@ -73,7 +81,7 @@ variable "target" {
 }
 
 variable "overrides" {
-  description = "Per-node changes keyed by node name (e.g. node-002): level, container_users, update (a different reboot window spreads reboots), sysctls."
+  description = "Per-node changes keyed by node name (e.g. node-002, node-1000): level, container_users, update (a different reboot window spreads reboots), sysctls. A key that names no node of the fleet is an error."
   type = map(object({
     level           = optional(string)
     container_users = optional(list(object({ name = string, linger = optional(bool, false) })))
@@ -86,7 +94,20 @@ variable "overrides" {
   }))
   default = {}
   validation {
-    condition     = alltrue([for k, _ in var.overrides : can(regex("^[a-z][a-z0-9-]*-[0-9]{3}$", k))])
-    error_message = "overrides keys must be node names such as node-002."
+    condition = alltrue([for k, _ in var.overrides : contains(
+    [for i in range(var.node_count) : format("%s-%03d", var.name_prefix, i + 1)], k)])
+    error_message = "overrides keys must name nodes of this fleet (${var.name_prefix}-001 to ${format("%s-%03d", var.name_prefix, var.node_count)}); these match no node: ${join(", ", [for k, _ in var.overrides : k if !contains([for i in range(var.node_count) : format("%s-%03d", var.name_prefix, i + 1)], k)])}."
+  }
+  validation {
+    condition     = alltrue([for k, o in var.overrides : o.level == null || contains(["baseline", "restricted"], coalesce(o.level, "baseline"))])
+    error_message = "overrides[*].level must be baseline or restricted; wrong for: ${join(", ", [for k, o in var.overrides : k if o.level != null && !contains(["baseline", "restricted"], coalesce(o.level, "baseline"))])}."
+  }
+  validation {
+    condition     = alltrue([for k, o in var.overrides : o.update == null || contains(["reboot", "external", "off"], try(o.update.strategy, "reboot"))])
+    error_message = "overrides[*].update.strategy must be reboot, external or off; wrong for: ${join(", ", [for k, o in var.overrides : k if o.update != null && !contains(["reboot", "external", "off"], try(o.update.strategy, "reboot"))])}."
+  }
+  validation {
+    condition     = alltrue([for k, o in var.overrides : o.update == null || (try(o.update.window_start, null) == null) == (try(o.update.window_length, null) == null)])
+    error_message = "overrides[*].update.window_start and window_length go together; wrong for: ${join(", ", [for k, o in var.overrides : k if o.update != null && (try(o.update.window_start, null) == null) != (try(o.update.window_length, null) == null)])}."
   }
 }

@@ -56,11 +56,12 @@ variable "container_users" {
 }
 
 variable "trust" {
-  description = "Registries whose signed images may be pulled (everything else is rejected): scope, type (sigstore or gpg) and public key."
+  description = "Registries whose signed images may be pulled (everything else is rejected): scope, type (sigstore or gpg), public key and optional signature lookaside URL (GPG signatures need it on registries without the signature API extension)."
   type = list(object({
-    scope = string
-    type  = string
-    key   = string
+    scope     = string
+    type      = string
+    key       = string
+    lookaside = optional(string)
   }))
   default = []
   validation {
@@ -100,10 +101,6 @@ variable "update" {
     condition     = (var.update.window_start == null) == (var.update.window_length == null)
     error_message = "update.window_start and update.window_length go together: set both or neither."
   }
-  validation {
-    condition     = !(var.level == "restricted" && var.update.strategy == "off")
-    error_message = "level restricted needs automatic updates: use strategy reboot or external."
-  }
 }
 
 variable "selinux_mode" {
@@ -113,10 +110,6 @@ variable "selinux_mode" {
   validation {
     condition     = contains(["enforcing", "permissive"], var.selinux_mode)
     error_message = "selinux_mode must be enforcing or permissive; this profile never disables SELinux."
-  }
-  validation {
-    condition     = var.level != "restricted" || var.selinux_mode == "enforcing"
-    error_message = "level restricted keeps SELinux enforcing."
   }
 }
 

@@ -12,7 +12,7 @@ data "hardnode_node_config" "edge" {
   os_family = "flatcar"
   level     = "restricted"
   hostname  = "edge-1.example.com"
-  target    = "flatcar-3510.2.0" # spec 3.3.0 for LTS-2023
+  target    = "flatcar-4081.2.0" # LTS-2024: Podman sysext (3941+), spec 3.4.0
 
   admin = {
     ssh_authorized_keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIERNrg9B4aDzubKhCA9vwqAmZFcCSvopWnpw2SpjIRfd core@example.com"]
