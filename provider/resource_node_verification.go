@@ -162,7 +162,7 @@ func (r *nodeVerificationResource) verify(ctx context.Context, plan nodeVerifica
 	}
 	tflog.Info(ctx, "hardnode verify: done", map[string]any{"address": target.Address(),
 		"checks": len(rep.Results), "failed": len(rep.Failed()), "connections": rep.Connections})
-	diags.Append(checkDiagnostics(rep, doc, plan.AllowRollback.ValueBool())...)
+	diags.Append(checkDiagnostics(rep, doc, opts.NotApplicable, plan.AllowRollback.ValueBool())...)
 
 	state := plan
 	state.ID = types.StringValue(target.Address())

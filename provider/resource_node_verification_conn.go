@@ -245,8 +245,12 @@ func reportValue(rows []expect.Result) (types.List, diag.Diagnostics) {
 // checkDiagnostics returns one diagnostic per failed or errored row, and one
 // warning per kind with not_applicable rows. A rollback is a warning when
 // allowRollback is set.
-func checkDiagnostics(rep *verify.Report, doc *expect.Document, allowRollback bool) diag.Diagnostics {
+func checkDiagnostics(rep *verify.Report, doc *expect.Document, declared map[expect.Kind]string,
+	allowRollback bool) diag.Diagnostics {
 	var diags diag.Diagnostics
+	for _, w := range rep.Warnings {
+		diags.AddAttributeWarning(path.Root("expectations"), "Expectations do not fit the node", w)
+	}
 	byID := map[string]*expect.Check{}
 	if doc != nil {
 		for i := range doc.Checks {
@@ -280,7 +284,11 @@ func checkDiagnostics(rep *verify.Report, doc *expect.Document, allowRollback bo
 			"Kind: %s\nExpected: %s\nFound: %s\nDetail: %s\nFix: %s", r.Kind, r.Expected, orNone(r.Actual), r.Detail, fix))
 	}
 	for kind, ids := range notApplicable {
-		diags.AddAttributeWarning(path.Root("not_applicable").AtMapKey(string(kind)),
+		at := path.Root("expectations") // skipped for another os_family
+		if _, ok := declared[kind]; ok {
+			at = path.Root("not_applicable").AtMapKey(string(kind))
+		}
+		diags.AddAttributeWarning(at,
 			fmt.Sprintf("%d %s check(s) not applicable", len(ids), kind),
 			fmt.Sprintf("Not run, and not counted as passed: %s. Reason: %s", strings.Join(ids, ", "), reasons[kind]))
 	}

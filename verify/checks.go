@@ -34,7 +34,8 @@ func (k *checker) run(ctx context.Context, c *expect.Check) (expect.Result, erro
 	}
 	if !c.AppliesTo(k.family) {
 		r.Status = expect.StatusNotApplicable
-		r.Detail = fmt.Sprintf("check is for os_family %q; this node is %q", c.OSFamily, k.family)
+		r.Detail = fmt.Sprintf("check is for os_family %q; this node is %q (os-release ID %q)",
+			c.OSFamily, k.family, k.facts.OSID)
 		return r, nil
 	}
 	var err error

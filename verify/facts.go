@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hardnode/terraform-provider-hardnode/expect"
 )
 
 // ParseUptime reads /proc/uptime: seconds since boot, then idle seconds.
@@ -42,15 +44,16 @@ type Facts struct {
 	snapshotErr error // why BootedSnapshot could not be determined, if it could not
 }
 
-// familyOf maps an os-release ID (and ID_LIKE) to a hardnode OS family.
+// familyOf maps os-release to a hardnode OS family: an ID or ID_LIKE word
+// that names the family or a variant of it ("flatcar", "opensuse-microos",
+// the stand-ins' "flatcar-standin"), or the stand-ins' STANDIN_FAMILY.
 func familyOf(osr OSRelease) string {
-	ids := append([]string{osr.ID}, strings.Fields(osr.Fields["ID_LIKE"])...)
+	ids := append([]string{osr.ID, osr.Fields["STANDIN_FAMILY"]}, strings.Fields(osr.Fields["ID_LIKE"])...)
 	for _, id := range ids {
-		switch id {
-		case "flatcar":
-			return "flatcar"
-		case "opensuse-microos", "microos":
-			return "microos"
+		for _, family := range expect.Families {
+			if id == family || strings.HasPrefix(id, family+"-") || strings.HasSuffix(id, "-"+family) {
+				return family
+			}
 		}
 	}
 	return ""

@@ -79,8 +79,11 @@ type Report struct {
 	Facts   Facts
 	// HostKey is the key the node presented, as a known_hosts line: the pin
 	// to record after trust on first use.
-	HostKey     string
-	Update      *UpdateOutcome
+	HostKey string
+	Update  *UpdateOutcome
+	// Warnings are things the caller should hear about that are no check
+	// result (the document is for another OS family, say).
+	Warnings    []string
 	Connections int // SSH connections opened (one unless the node rebooted or dropped the connection)
 }
 
@@ -268,8 +271,16 @@ func (v *run) checks(ctx context.Context, c *nodeConn, facts Facts) (rows []expe
 		return nil, nil
 	}
 	family := facts.Family
-	if family == "" {
+	switch {
+	case family == "" && v.doc.OSFamily != "":
 		family = v.doc.OSFamily
+		v.report.Warnings = append(v.report.Warnings, fmt.Sprintf("the node's OS family is not recognised "+
+			"from os-release (ID %q); checks limited to an os_family are run as for the document's %q",
+			facts.OSID, v.doc.OSFamily))
+	case v.doc.OSFamily != "" && family != v.doc.OSFamily:
+		v.report.Warnings = append(v.report.Warnings, fmt.Sprintf("the expectations are for os_family %q, "+
+			"but the node is %q (os-release ID %q): checks limited to %q are skipped; use the "+
+			"expectations rendered for this node", v.doc.OSFamily, family, facts.OSID, v.doc.OSFamily))
 	}
 	k := &checker{conn: c, facts: facts, family: family, notApplicable: v.opts.NotApplicable}
 	for i := range v.doc.Checks {
