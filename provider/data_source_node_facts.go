@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -88,8 +89,12 @@ func (d *nodeFactsDataSource) Read(ctx context.Context, req datasource.ReadReque
 		m.BootedSnapshot = types.Int64Value(int64(*f.BootedSnapshot))
 	}
 	var diags = resp.Diagnostics
-	failed, dg := types.ListValueFrom(ctx, types.StringType, nonNil(f.FailedUnits))
-	diags.Append(dg...)
+	failed := types.ListNull(types.StringType) // unknown to the node's reader: see problems
+	if f.FailedUnits != nil {
+		var dg diag.Diagnostics
+		failed, dg = types.ListValueFrom(ctx, types.StringType, f.FailedUnits)
+		diags.Append(dg...)
+	}
 	problems, dg := types.ListValueFrom(ctx, types.StringType, nonNil(f.Problems))
 	diags.Append(dg...)
 	m.FailedUnits, m.Problems = failed, problems

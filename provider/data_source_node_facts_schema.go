@@ -90,7 +90,7 @@ func nodeFactsSchema() schema.Schema {
 			},
 			"failed_units": schema.ListAttribute{
 				Computed: true, ElementType: types.StringType,
-				Description: "Units `systemctl --failed` lists.",
+				Description: "Units `systemctl --failed` lists; null when they could not be read (the reason is in `problems`).",
 			},
 			"reboot_pending": schema.BoolAttribute{
 				Computed: true,

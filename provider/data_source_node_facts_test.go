@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -46,6 +47,38 @@ data "hardnode_node_facts" "n" {
 				statecheck.ExpectKnownValue(ds, tfjsonpath.New("checks_failed"), knownvalue.Int64Exact(1)),
 				statecheck.ExpectKnownValue(ds, tfjsonpath.New("report").AtSliceIndex(1).AtMapKey("status"),
 					knownvalue.StringExact("fail")),
+			},
+		}},
+	})
+}
+
+// Facts that could not be read are null with the reason in problems, never
+// an empty list that reads as "nothing failed".
+func TestAccNodeFactsUnreadableFailedUnitsAreNull(t *testing.T) {
+	f := newVerificationFixture(t, nodesim.Flatcar, "1.0.0")
+	f.node.HandleCommand("systemctl", func([]string, string) (string, string, int) {
+		return "", "Failed to connect to bus: No such file or directory\n", 1
+	})
+	ds := "data.hardnode_node_facts.n"
+	cfg := fmt.Sprintf(`
+data "hardnode_node_facts" "n" {
+  host     = "127.0.0.1"
+  port     = %d
+  user     = %q
+  private_key = file(%q)
+  host_key = %q
+}
+`, f.node.Port(), f.node.User, f.keyPath, f.hostKeyLine())
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("failed_units"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("problems"),
+					knownvalue.ListPartial(map[int]knownvalue.Check{0: knownvalue.StringRegexp(
+						regexp.MustCompile("systemctl --failed exited 1"))})),
 			},
 		}},
 	})

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -163,6 +164,11 @@ func (r *nodeVerificationResource) verify(ctx context.Context, plan nodeVerifica
 	tflog.Info(ctx, "hardnode verify: done", map[string]any{"address": target.Address(),
 		"checks": len(rep.Results), "failed": len(rep.Failed()), "connections": rep.Connections})
 	diags.Append(checkDiagnostics(rep, doc, opts.NotApplicable, plan.AllowRollback.ValueBool())...)
+	if opts.ExpectedVersion != "" && (rep.Facts.BootID == "" || rep.Facts.Uptime == nil) {
+		diags.AddAttributeWarning(path.Root("expected_version"), "Rollback detection is limited",
+			"The node's boot id or uptime could not be read, so a reboot (and with it a rollback) may go "+
+				"unseen: "+strings.Join(rep.Facts.Problems, "; "))
+	}
 
 	state := plan
 	state.ID = types.StringValue(target.Address())

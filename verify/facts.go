@@ -35,7 +35,7 @@ type Facts struct {
 	Uptime         *time.Duration // since the node booted (/proc/uptime); nil when unknown
 	BootedSlot     string         // "USR-A" or "USR-B" on A/B /usr nodes, else ""
 	BootedSnapshot *int           // btrfs snapshot number of "/" on MicroOS-like nodes
-	FailedUnits    []string
+	FailedUnits    []string       // nil when they could not be read (the reason is in Problems)
 	RebootPending  bool
 	RebootReason   string   // what says a reboot is pending
 	Problems       []string // facts that could not be gathered, with why
@@ -122,7 +122,7 @@ func gatherFacts(ctx context.Context, c *nodeConn) (Facts, error) {
 		f.Problems = append(f.Problems, fmt.Sprintf("systemctl --failed exited %d: %s",
 			res.ExitCode, firstLine(res.Stderr)))
 	default:
-		f.FailedUnits = ParseUnitList(res.Stdout)
+		f.FailedUnits = append([]string{}, ParseUnitList(res.Stdout)...)
 	}
 
 	if err := rebootPending(ctx, c, &f); err != nil {
