@@ -56,7 +56,7 @@ func TestParseSharedContractDocument(t *testing.T) {
 	if block == nil {
 		t.Fatal("no json block in EXPECTATIONS.md")
 	}
-	text := strings.ReplaceAll(string(block[1]), `"…"`, `"00"`)
+	text := strings.ReplaceAll(string(block[1]), `"…"`, `"`+strings.Repeat("0", 64)+`"`)
 	if _, err := Parse([]byte(text)); err != nil {
 		t.Fatalf("the contract's own example does not parse: %v", err)
 	}
@@ -98,6 +98,7 @@ func TestParseRejects(t *testing.T) {
 		{"unknown field", `{"version": 1, "checks": [{"id": "a", "kind": "selinux", "mode": "enforcing", "moed": 1}]}`, "unknown field"},
 		{"bad unit state", `{"version": 1, "checks": [{"id": "u", "kind": "unit", "name": "a", "state": "on"}]}`, "state \"on\""},
 		{"bad selinux", `{"version": 1, "checks": [{"id": "s", "kind": "selinux", "mode": "disabled"}]}`, "mode \"disabled\""},
+		{"short sha256", `{"version": 1, "checks": [{"id": "f", "kind": "file", "path": "/a", "sha256": "00"}]}`, "64 hexadecimal"},
 		{"bad file mode", `{"version": 1, "checks": [{"id": "f", "kind": "file", "path": "/a", "mode": "644x"}]}`, "octal"},
 		{"subid overflow", `{"version": 1, "checks": [{"id": "s", "kind": "subid", "file": "/etc/subuid",
 			"user": "u", "start": 4294967295, "count": 2}]}`, "32-bit"},

@@ -289,8 +289,8 @@ func (c *Check) validate() error {
 		if !strings.HasPrefix(c.Path, "/") {
 			return fmt.Errorf("path %q is not absolute", c.Path)
 		}
-		if c.SHA256 != "" && strings.Trim(c.SHA256, "0123456789abcdefABCDEF") != "" {
-			return fmt.Errorf("sha256 %q is not hexadecimal", c.SHA256)
+		if c.SHA256 != "" && (len(c.SHA256) != 64 || strings.Trim(c.SHA256, "0123456789abcdefABCDEF") != "") {
+			return fmt.Errorf("sha256 %q is not 64 hexadecimal digits", c.SHA256)
 		}
 		if c.Mode != "" && !octalMode.MatchString(c.Mode) {
 			return fmt.Errorf("mode %q is not an octal string such as \"0644\"", c.Mode)
