@@ -1,6 +1,7 @@
 package harden
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -94,8 +95,8 @@ func TestKeyMaterialRefused(t *testing.T) {
 func assertFirstError(t *testing.T, n *Node, path string) {
 	t.Helper()
 	err := n.Validate()
-	ves, ok := err.(ValidationErrors)
-	if !ok || len(ves) == 0 {
+	var ves ValidationErrors
+	if !errors.As(err, &ves) || len(ves) == 0 {
 		t.Fatalf("Validate() = %v, want ValidationErrors at %s", err, path)
 	}
 	if ves[0].Path.String() != path || ves[0].Summary == "" || ves[0].Detail == "" {

@@ -1,6 +1,9 @@
 package harden
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 func TestParsePublishPort(t *testing.T) {
 	ok := map[string]PublishPort{
@@ -87,8 +90,8 @@ func TestRestrictedLevel(t *testing.T) {
 func TestFlatcarTargetWithoutPodman(t *testing.T) {
 	n := testNodes()[2].node(t) // has a container user
 	_, err := Render(n, RenderOptions{Target: "flatcar-3510.2.0"})
-	ves, ok := err.(ValidationErrors)
-	if !ok || ves[0].Path.String() != "target" {
+	var ves ValidationErrors
+	if !errors.As(err, &ves) || ves[0].Path.String() != "target" {
 		t.Fatalf("Render = %v, want an error on target", err)
 	}
 	for _, target := range []string{"flatcar-3941.1.0", "flatcar-4081.2.0", "ignition-2.14", ""} {

@@ -94,7 +94,7 @@ func (n *Node) validateAccess(c *collector) {
 	case !userNameRE.MatchString(name) || name == "root":
 		c.add(Path{"admin", "name"}, "Invalid admin user name",
 			"%q must match %s and must not be root.", name, userNameRE)
-	case reservedName(n.OS, name) && !(n.OS == Flatcar && name == "core"):
+	case reservedName(n.OS, name) && (n.OS != Flatcar || name != "core"):
 		c.add(Path{"admin", "name"}, "Admin user name is a system account",
 			"%q is an account the %s image already ships (%s, systemd-*); Ignition would turn it into "+
 				"the login user. Choose another name (on Flatcar, leave it unset for core).",
