@@ -40,12 +40,21 @@ func FormatHostKey(k ssh.PublicKey) string {
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k)))
 }
 
-// How long one SSH probe may take, and how long it waits for the server's
-// first bytes.
+// How long one SSH probe may take, how long it waits for the server's first
+// bytes, and how long it pauses between probes. Short banner waits with
+// quick retries leave half-open connections that fill sshd's MaxStartups
+// under TCG and delay the first real login by a minute or more.
 const (
 	probeTimeout  = 15 * time.Second
-	bannerTimeout = 3 * time.Second
+	bannerTimeout = 8 * time.Second
+	probeInterval = time.Second
 )
+
+// loginBannerTimeout is the banner wait of a real login. It is used once SSH
+// is known to answer (or while a rebooting node is expected back): sshd
+// under TCG with SELinux can take well over a few seconds to fork and
+// re-exec for a new connection.
+const loginBannerTimeout = 30 * time.Second
 
 // extendOnRead moves the deadline of a connection to extend from now when
 // the first bytes arrive.
@@ -170,7 +179,7 @@ func waitSSH(ctx context.Context, p Paths, host string, port int, pinned *hostKe
 		select {
 		case <-ctx.Done():
 			return "", fmt.Errorf("wait for ssh on %s:%d: %w", host, port, ctx.Err())
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(probeInterval):
 		}
 	}
 }

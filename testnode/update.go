@@ -62,7 +62,7 @@ func Run(ctx context.Context, t Target, login Login, cmd string) (string, error)
 	defer stop()
 	// A rebooting guest leaves the forwarded connection silent: give up
 	// soon unless the server speaks.
-	_ = conn.SetDeadline(time.Now().Add(bannerTimeout))
+	_ = conn.SetDeadline(time.Now().Add(loginBannerTimeout))
 	conn = &extendOnRead{Conn: conn, extend: sshExchangeTimeout}
 
 	sc, chans, reqs, err := ssh.NewClientConn(conn, addr, &ssh.ClientConfig{

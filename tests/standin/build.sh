@@ -112,6 +112,9 @@ install -m 0644 "$G/99-standin-default.preset" "$T/usr/lib/systemd/system-preset
 mkdir -p "$T/usr/lib/modprobe.d"
 install -m 0644 "$G/standin-blacklist.conf" "$T/usr/lib/modprobe.d/standin-blacklist.conf"
 install -m 0644 "$G/standin-mark-good.service" "$G/standin-ssh-keygen.service" "$T/usr/lib/systemd/system/"
+# Units the real OSes ship and hardened configs enable or mask (Flatcar's
+# locksmithd, MicroOS's rebootmgr and transactional-update timer): no-ops here.
+install -m 0644 "$G"/os-units/* "$T/usr/lib/systemd/system/"
 mkdir -p "$T/usr/lib/standin" "$T/usr/lib/systemd/system/multi-user.target.wants"
 install -m 0755 "$G/standin-mark-good" "$T/usr/lib/standin/mark-good"
 install -m 0755 "$G/standin-update" "$T/usr/sbin/standin-update"
