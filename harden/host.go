@@ -8,7 +8,7 @@ import (
 // Paths of the host files hardnode writes.
 const (
 	SELinuxConfigPath   = "/etc/selinux/config"
-	SysctlPath          = "/etc/sysctl.d/90-hardnode.conf"
+	SysctlPath          = "/etc/sysctl.d/zz-hardnode.conf" // sorts after every numbered vendor file: the last assignment wins
 	SudoersPath         = "/etc/sudoers.d/hardnode-admin"
 	FlatcarUpdatePath   = "/etc/flatcar/update.conf"
 	FlatcarSysextPath   = "/etc/flatcar/enabled-sysext.conf"

@@ -186,8 +186,11 @@ func (p *plan) buildLinger() {
 		p.file(managedFile{id: "linger-" + u.Name, path: flag, mode: 0o644})
 	}
 	if tmpfiles.Len() > 0 {
+		// An "f" line does not create missing parents, and no linger
+		// directory exists until some user lingers.
 		p.file(managedFile{id: "linger-tmpfiles", path: LingerTmpfilesPath, mode: 0o644,
-			contents: "# Managed by hardnode: linger flags, created at boot.\n" + tmpfiles.String()})
+			contents: "# Managed by hardnode: linger flags, created at boot.\n" +
+				"d " + LingerDir + " 0755 root root -\n" + tmpfiles.String()})
 	}
 }
 

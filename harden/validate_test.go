@@ -2,6 +2,7 @@ package harden
 
 import (
 	"errors"
+	"path"
 	"testing"
 )
 
@@ -114,6 +115,19 @@ func TestFormatWindowLength(t *testing.T) {
 		d, err := windowLength(in)
 		if err != nil || formatWindowLength(d) != want {
 			t.Errorf("%s: got %q, %v; want %s", in, formatWindowLength(d), err, want)
+		}
+	}
+}
+
+// systemd-sysctl applies all sysctl.d files in lexical order of their names
+// and the last assignment wins: the hardening file must sort after the
+// vendors' numbered files (Debian's 99-protect-links.conf sets
+// fs.protected_fifos back to 1).
+func TestSysctlDropInSortsAfterVendorFiles(t *testing.T) {
+	ours := path.Base(SysctlPath)
+	for _, vendor := range []string{"50-default.conf", "99-protect-links.conf", "99-sysctl.conf", "90-override.conf"} {
+		if ours <= vendor {
+			t.Errorf("%s sorts before the vendor file %s, which would override it", ours, vendor)
 		}
 	}
 }

@@ -431,9 +431,11 @@ func (c *nodeConn) run(ctx context.Context, argv []string) (CommandResult, error
 // (no passwordless sudo, unknown user) or is missing.
 const probeMarker = "hardnode-probe-started"
 
-// probeScript runs as `sh -c probeScript ARGV0 ARGS...` under sudo: it prints
-// the marker, then replaces itself with the probe.
-const probeScript = `LC_ALL=C; export LC_ALL; echo ` + probeMarker + `; exec "$0" "$@"`
+// probeScript runs as `sh -c probeScript ARGV0 ARGS...` under sudo: it moves
+// to / (the login user's home is often closed to the user the probe runs
+// as, and tools such as podman fail in a directory they cannot enter),
+// prints the marker, then replaces itself with the probe.
+const probeScript = `LC_ALL=C; export LC_ALL; cd / || exit 1; echo ` + probeMarker + `; exec "$0" "$@"`
 
 // ProbeError says that a probe did not run at all, so that nothing may be
 // concluded from its exit code or output.

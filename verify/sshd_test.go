@@ -224,6 +224,9 @@ func TestRealSSHD(t *testing.T) {
 		{ID: "nope", Kind: expect.KindFile, Path: "/etc/hardnode-not-here", Absent: true},
 		{ID: "pid-max", Kind: expect.KindSysctl, Key: "kernel.pid_max", Value: strings.TrimSpace(string(pidMax))},
 		{ID: "as-root", Kind: expect.KindCommand, AsUser: "root", Argv: []string{"id", "-un"}, StdoutMatches: "^root$"},
+		// The admin's home is closed to other users: a command run as one
+		// of them must not start there (podman, for one, fails in it).
+		{ID: "as-other-cwd", Kind: expect.KindCommand, AsUser: plain, Argv: []string{"pwd"}, StdoutMatches: "^/$"},
 		{ID: "exit-3", Kind: expect.KindCommand, Argv: []string{"sh", "-c", "echo \"it's\"; exit 3"},
 			ExitCode: expect.Int(3), StdoutMatches: "^it's$"},
 	}
