@@ -122,7 +122,6 @@ func makeKeys(t *testing.T) string {
 // root is a Terraform root module in a temporary directory, used with the
 // dev_overrides CLI config (no init; get fetches the modules).
 type root struct {
-	t    *testing.T
 	e    env
 	dir  string
 	vars map[string]any // the variables of the last apply, reused by destroy
@@ -130,7 +129,7 @@ type root struct {
 
 func newRoot(t *testing.T, e env, config string, vars map[string]any) *root {
 	t.Helper()
-	r := &root{t: t, e: e, dir: t.TempDir(), vars: vars}
+	r := &root{e: e, dir: t.TempDir(), vars: vars}
 	if err := os.WriteFile(filepath.Join(r.dir, "main.tf"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -152,49 +151,49 @@ func (r *root) run(args ...string) (string, error) {
 	return out.String(), err
 }
 
-func (r *root) writeVars(vars map[string]any) {
-	r.t.Helper()
+func (r *root) writeVars(t *testing.T, vars map[string]any) {
+	t.Helper()
 	r.vars = vars
 	data, err := json.MarshalIndent(vars, "", "  ")
 	if err != nil {
-		r.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(r.dir, "e2e.auto.tfvars.json"), data, 0o644); err != nil {
-		r.t.Fatal(err)
+		t.Fatal(err)
 	}
 }
 
 // apply applies with the given variables; it returns terraform's output and
 // whether the apply succeeded.
-func (r *root) apply(vars map[string]any) (string, bool) {
-	r.t.Helper()
-	r.writeVars(vars)
+func (r *root) apply(t *testing.T, vars map[string]any) (string, bool) {
+	t.Helper()
+	r.writeVars(t, vars)
 	out, err := r.run("apply", "-auto-approve", "-input=false", "-no-color")
 	return out, err == nil
 }
 
 // mustApply applies and fails the test when the apply fails.
-func (r *root) mustApply(vars map[string]any) string {
-	r.t.Helper()
-	out, ok := r.apply(vars)
+func (r *root) mustApply(t *testing.T, vars map[string]any) string {
+	t.Helper()
+	out, ok := r.apply(t, vars)
 	if !ok {
-		r.t.Fatalf("terraform apply failed:\n%s", tail(out, 12000))
+		t.Fatalf("terraform apply failed:\n%s", tail(out, 12000))
 	}
 	return out
 }
 
 // mustFailApply applies and fails the test when the apply succeeds.
-func (r *root) mustFailApply(vars map[string]any) string {
-	r.t.Helper()
-	out, ok := r.apply(vars)
+func (r *root) mustFailApply(t *testing.T, vars map[string]any) string {
+	t.Helper()
+	out, ok := r.apply(t, vars)
 	if ok {
-		r.t.Fatalf("terraform apply succeeded, want a failure:\n%s", tail(out, 8000))
+		t.Fatalf("terraform apply succeeded, want a failure:\n%s", tail(out, 8000))
 	}
 	return out
 }
 
-func (r *root) destroy() (string, error) {
-	r.writeVars(r.vars)
+func (r *root) destroy(t *testing.T) (string, error) {
+	r.writeVars(t, r.vars)
 	return r.run("destroy", "-auto-approve", "-input=false", "-no-color")
 }
 
@@ -231,27 +230,27 @@ type reportRow struct {
 	Detail   string `json:"detail"`
 }
 
-func (r *root) outputs() state {
-	r.t.Helper()
+func (r *root) outputs(t *testing.T) state {
+	t.Helper()
 	out, err := r.run("output", "-json", "-no-color")
 	if err != nil {
-		r.t.Fatalf("terraform output: %v\n%s", err, out)
+		t.Fatalf("terraform output: %v\n%s", err, out)
 	}
 	var raw map[string]struct {
 		Value json.RawMessage `json:"value"`
 	}
 	if err := json.Unmarshal([]byte(out), &raw); err != nil {
-		r.t.Fatalf("parse outputs: %v\n%s", err, out)
+		t.Fatalf("parse outputs: %v\n%s", err, out)
 	}
 	var s state
 	for name, dst := range map[string]any{"report": &s.Report, "verification": &s.Ver, "node": &s.Node,
 		"admin_user": &s.AdminUser} {
 		v, ok := raw[name]
 		if !ok {
-			r.t.Fatalf("output %s missing (outputs: %s)", name, out)
+			t.Fatalf("output %s missing (outputs: %s)", name, out)
 		}
 		if err := json.Unmarshal(v.Value, dst); err != nil {
-			r.t.Fatalf("parse output %s: %v\n%s", name, err, v.Value)
+			t.Fatalf("parse output %s: %v\n%s", name, err, v.Value)
 		}
 	}
 	return s
@@ -333,4 +332,36 @@ func mustContainAll(t *testing.T, out string, patterns ...string) {
 			t.Errorf("terraform output does not match %s:\n%s", p, tail(out, 6000))
 		}
 	}
+}
+
+// nodeFromState reads the test node's address and host key from the state
+// (for diagnostics when an apply failed before the outputs were written).
+func (r *root) nodeFromState(t *testing.T) (host string, port int, hostKey string, ok bool) {
+	out, err := r.run("show", "-json", "-no-color")
+	if err != nil {
+		return "", 0, "", false
+	}
+	var doc struct {
+		Values struct {
+			RootModule struct {
+				Resources []struct {
+					Type   string `json:"type"`
+					Values struct {
+						Host    string `json:"host"`
+						SSHPort int    `json:"ssh_port"`
+						HostKey string `json:"host_key"`
+					} `json:"values"`
+				} `json:"resources"`
+			} `json:"root_module"`
+		} `json:"values"`
+	}
+	if json.Unmarshal([]byte(out), &doc) != nil {
+		return "", 0, "", false
+	}
+	for _, res := range doc.Values.RootModule.Resources {
+		if res.Type == "hardnode_test_node" && res.Values.SSHPort != 0 {
+			return res.Values.Host, res.Values.SSHPort, res.Values.HostKey, true
+		}
+	}
+	return "", 0, "", false
 }

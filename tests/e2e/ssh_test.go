@@ -16,7 +16,6 @@ import (
 // admin runs commands on the node as its admin user, the host key pinned
 // from the test node's host_key output.
 type admin struct {
-	t       *testing.T
 	addr    string
 	config  *ssh.ClientConfig
 	hostKey string
@@ -37,7 +36,6 @@ func newAdmin(t *testing.T, keysDir string, s state) *admin {
 		t.Fatalf("test node host_key output %q: %v", s.Node.HostKey, err)
 	}
 	return &admin{
-		t:    t,
 		addr: net.JoinHostPort(s.Node.Host, strconv.Itoa(s.Node.SSHPort)),
 		config: &ssh.ClientConfig{
 			User:            s.AdminUser,
@@ -76,11 +74,11 @@ func (a *admin) run(cmd string) (string, error) {
 	return stdout.String(), nil
 }
 
-func (a *admin) mustRun(cmd string) string {
-	a.t.Helper()
+func (a *admin) mustRun(t *testing.T, cmd string) string {
+	t.Helper()
 	out, err := a.run(cmd)
 	if err != nil {
-		a.t.Fatalf("on the node: %v", err)
+		t.Fatalf("on the node: %v", err)
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,23 +14,25 @@ import (
 // walk-through.
 type family struct {
 	name    string // os_family and manifest key
+	admin   string // the profile's admin user
 	profile string // module under profiles/
 	extra   string // more module arguments
 	// alter changes managed settings on the running node and returns the
 	// command that restores them; failing names the checks that must fail.
-	alter   func(a *admin) (restore string)
+	alter   func(t *testing.T, a *admin) (restore string)
 	failing []string
 }
 
 var flatcar = family{
 	name:    "flatcar",
+	admin:   "core",
 	profile: "flatcar-container-host",
 	extra:   `update = { window_start = "Thu 04:00", window_length = "1h" }`,
-	alter: func(a *admin) string {
-		line := strings.TrimSpace(a.mustRun("grep '^app:' /etc/subuid"))
+	alter: func(t *testing.T, a *admin) string {
+		line := strings.TrimSpace(a.mustRun(t, "grep '^app:' /etc/subuid"))
 		// Rewrite in place (keeps the file's inode and SELinux label).
-		a.mustRun(`sudo -n sh -c 'grep -v "^app:" /etc/subuid > /var/tmp/e2e-subuid; cat /var/tmp/e2e-subuid > /etc/subuid'`)
-		a.mustRun("sudo -n systemctl unmask docker.socket")
+		a.mustRun(t, `sudo -n sh -c 'grep -v "^app:" /etc/subuid > /var/tmp/e2e-subuid; cat /var/tmp/e2e-subuid > /etc/subuid'`)
+		a.mustRun(t, "sudo -n systemctl unmask docker.socket")
 		return fmt.Sprintf(`sudo -n sh -c 'printf "%%s\n" %q >> /etc/subuid' && sudo -n systemctl mask docker.socket`, line)
 	},
 	failing: []string{"subuid-app", "unit-docker-socket"},
@@ -37,14 +40,15 @@ var flatcar = family{
 
 var microos = family{
 	name:    "microos",
+	admin:   "admin",
 	profile: "microos-container-host",
 	extra: `update     = { strategy = "external" }
   mount_home = false # the stand-in has no separate /home`,
-	alter: func(a *admin) string {
-		line := strings.TrimSpace(a.mustRun("grep '^app:' /etc/subuid"))
-		a.mustRun(`sudo -n sh -c 'grep -v "^app:" /etc/subuid > /var/tmp/e2e-subuid; cat /var/tmp/e2e-subuid > /etc/subuid'`)
+	alter: func(t *testing.T, a *admin) string {
+		line := strings.TrimSpace(a.mustRun(t, "grep '^app:' /etc/subuid"))
+		a.mustRun(t, `sudo -n sh -c 'grep -v "^app:" /etc/subuid > /var/tmp/e2e-subuid; cat /var/tmp/e2e-subuid > /etc/subuid'`)
 		// strategy external masks rebootmgr: unmasking it is the drift.
-		a.mustRun("sudo -n systemctl unmask rebootmgr.service")
+		a.mustRun(t, "sudo -n systemctl unmask rebootmgr.service")
 		return fmt.Sprintf(`sudo -n sh -c 'printf "%%s\n" %q >> /etc/subuid' && sudo -n systemctl mask rebootmgr.service`, line)
 	},
 	failing: []string{"subuid-app", "unit-rebootmgr"},
@@ -224,20 +228,35 @@ func lifecycle(t *testing.T, f family) {
 		if destroyed {
 			return
 		}
-		if out, err := r.destroy(); err != nil {
+		if out, err := r.destroy(t); err != nil {
 			t.Errorf("terraform destroy (cleanup): %v\n%s", err, tail(out, 4000))
 		}
 	})
-	failed := func() { t.Logf("serial console of the node (tail):\n%s", serialTail(stateDir)) }
+	var a *admin
+	failed := func() {
+		t.Logf("serial console of the node (tail):\n%s", serialTail(stateDir))
+		if a == nil {
+			if host, port, hostKey, ok := r.nodeFromState(t); ok {
+				var s state
+				s.Node.Host, s.Node.SSHPort, s.Node.HostKey, s.AdminUser = host, port, hostKey, f.admin
+				a = newAdmin(t, keysDir, s)
+			}
+		}
+		if cmd := os.Getenv("E2E_DIAG"); cmd != "" && a != nil {
+			out, err := a.run(cmd)
+			t.Logf("E2E_DIAG %q on the node: %v\n%s", cmd, err, out)
+		}
+	}
 	round := 0
 	next := func() int { round++; return round }
 	started := time.Now()
 
 	var first state
 	if !timed(t, "1_boot_and_verify", func(t *testing.T) {
-		out := r.mustApply(vars(base, false, next()))
-		s := r.outputs()
+		out := r.mustApply(t, vars(base, false, next()))
+		s := r.outputs(t)
 		first = s
+		a = newAdmin(t, keysDir, s)
 		checkAllPass(t, s)
 		if got := str(s.Ver.OSVersion); got != base {
 			t.Errorf("verification os_version = %s, want %s", got, base)
@@ -264,32 +283,31 @@ func lifecycle(t *testing.T, f family) {
 		failed()
 		return
 	}
-	a := newAdmin(t, keysDir, first)
 
 	if !timed(t, "2_altered_node_fails_then_restored_passes", func(t *testing.T) {
-		restore := f.alter(a)
-		out := r.mustFailApply(vars(base, false, next()))
+		restore := f.alter(t, a)
+		out := r.mustFailApply(t, vars(base, false, next()))
 		for _, id := range f.failing {
 			mustContainAll(t, out, regexp.QuoteMeta(fmt.Sprintf("Check %q failed", id))+
 				` Kind: \S+ Expected: .+? Found: `)
 		}
 		// A failed verification is not saved: the state keeps the last good one.
-		if s := r.outputs(); len(s.Report) == 0 {
+		if s := r.outputs(t); len(s.Report) == 0 {
 			t.Error("state lost the last successful verification")
 		}
-		a.mustRun(restore)
-		r.mustApply(vars(base, false, next()))
-		checkAllPass(t, r.outputs())
+		a.mustRun(t, restore)
+		r.mustApply(t, vars(base, false, next()))
+		checkAllPass(t, r.outputs(t))
 	}) {
 		failed()
 		return
 	}
 
 	if !timed(t, "5_reboot_during_verification", func(t *testing.T) {
-		before := strings.TrimSpace(a.mustRun("cat /proc/sys/kernel/random/boot_id"))
-		a.mustRun(`sudo -n sh -c '(sleep 3; systemctl reboot) >/dev/null 2>&1 &'`)
-		out := r.mustApply(vars(base, false, next()))
-		s := r.outputs()
+		before := strings.TrimSpace(a.mustRun(t, "cat /proc/sys/kernel/random/boot_id"))
+		a.mustRun(t, `sudo -n sh -c '(sleep 3; systemctl reboot) >/dev/null 2>&1 &'`)
+		out := r.mustApply(t, vars(base, false, next()))
+		s := r.outputs(t)
 		checkAllPass(t, s)
 		if got := str(s.Ver.OSVersion); got != base {
 			t.Errorf("os_version = %s, want %s", got, base)
@@ -297,7 +315,7 @@ func lifecycle(t *testing.T, f family) {
 		if s.Ver.RolledBack == nil || *s.Ver.RolledBack {
 			t.Errorf("a plain reboot was reported as rolled_back = %v", s.Ver.RolledBack)
 		}
-		after := strings.TrimSpace(a.mustRun("cat /proc/sys/kernel/random/boot_id"))
+		after := strings.TrimSpace(a.mustRun(t, "cat /proc/sys/kernel/random/boot_id"))
 		if after == before {
 			t.Errorf("the node did not reboot (boot id %s unchanged)", before)
 		}
@@ -313,8 +331,8 @@ func lifecycle(t *testing.T, f family) {
 
 	var updated state
 	if !timed(t, "3_update_ok", func(t *testing.T) {
-		out := r.mustApply(vars(good, false, next()))
-		s := r.outputs()
+		out := r.mustApply(t, vars(good, false, next()))
+		s := r.outputs(t)
 		updated = s
 		checkAllPass(t, s)
 		if got := str(s.Ver.OSVersion); got != good {
@@ -350,12 +368,12 @@ func lifecycle(t *testing.T, f family) {
 		// must report it (a comment: sshd's effective settings stay the same,
 		// only the managed file's content differs).
 		const dropin = "/etc/ssh/sshd_config.d/05-hardnode.conf"
-		a.mustRun(fmt.Sprintf(`sudo -n sh -c 'cp %[1]s /var/tmp/e2e-dropin && echo "# drift after update" >> %[1]s'`, dropin))
-		out := r.mustFailApply(vars(good, false, next()))
+		a.mustRun(t, fmt.Sprintf(`sudo -n sh -c 'cp %[1]s /var/tmp/e2e-dropin && echo "# drift after update" >> %[1]s'`, dropin))
+		out := r.mustFailApply(t, vars(good, false, next()))
 		mustContainAll(t, out, regexp.QuoteMeta(`Check "sshd-dropin" failed`)+` Kind: file Expected: .+? Found: `)
-		a.mustRun(fmt.Sprintf(`sudo -n sh -c 'cat /var/tmp/e2e-dropin > %s'`, dropin))
-		r.mustApply(vars(good, false, next()))
-		s := r.outputs()
+		a.mustRun(t, fmt.Sprintf(`sudo -n sh -c 'cat /var/tmp/e2e-dropin > %s'`, dropin))
+		r.mustApply(t, vars(good, false, next()))
+		s := r.outputs(t)
 		checkAllPass(t, s)
 		if str(s.Ver.OSVersion) != good {
 			t.Errorf("os_version = %s, want %s", str(s.Ver.OSVersion), good)
@@ -366,11 +384,11 @@ func lifecycle(t *testing.T, f family) {
 	}
 
 	if !timed(t, "4_broken_update_rolls_back", func(t *testing.T) {
-		out := r.mustFailApply(vars(broken, false, next()))
+		out := r.mustFailApply(t, vars(broken, false, next()))
 		mustContainAll(t, out, `Node rolled back`, regexp.QuoteMeta(broken), regexp.QuoteMeta(good))
-		out = r.mustApply(vars(broken, true, next()))
+		out = r.mustApply(t, vars(broken, true, next()))
 		mustContainAll(t, out, `Node rolled back \(allowed\)`)
-		s := r.outputs()
+		s := r.outputs(t)
 		checkAllPass(t, s, "os") // the expected_version row reports the rollback
 		if s.Ver.RolledBack == nil || !*s.Ver.RolledBack {
 			t.Errorf("rolled_back = %v, want true", s.Ver.RolledBack)
@@ -417,7 +435,7 @@ func lifecycle(t *testing.T, f family) {
 
 	timed(t, "destroy", func(t *testing.T) {
 		pid := first.Node.PID
-		out, err := r.destroy()
+		out, err := r.destroy(t)
 		destroyed = true
 		if err != nil {
 			t.Fatalf("terraform destroy: %v\n%s", err, tail(out, 4000))
