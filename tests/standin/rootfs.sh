@@ -12,7 +12,7 @@ suite=bookworm
 
 # What the stand-in node runs. Recommends are off: everything is named here.
 STANDIN_ROOT_PACKAGES=(
-  systemd systemd-sysv udev dbus libpam-systemd
+  systemd systemd-sysv udev dbus dbus-user-session libpam-systemd libnss-myhostname
   openssh-server sudo
   podman uidmap slirp4netns passt catatonit fuse-overlayfs containernetworking-plugins
   iproute2 kmod procps e2fsprogs btrfs-progs util-linux less
