@@ -365,3 +365,30 @@ func (r *root) nodeFromState(t *testing.T) (host string, port int, hostKey strin
 	}
 	return "", 0, "", false
 }
+
+// diagnostic returns the flattened text of the first error diagnostic whose
+// summary starts with summary ("" when there is none).
+func diagnostic(out, summary string) string {
+	for _, block := range strings.Split(flatten(out), "Error: ")[1:] {
+		if strings.HasPrefix(block, summary) {
+			return block
+		}
+	}
+	return ""
+}
+
+// mustHaveDiagnostic asserts an error diagnostic with the summary whose
+// text matches every pattern.
+func mustHaveDiagnostic(t *testing.T, out, summary string, patterns ...string) {
+	t.Helper()
+	d := diagnostic(out, summary)
+	if d == "" {
+		t.Errorf("no error diagnostic %q in:\n%s", summary, tail(out, 6000))
+		return
+	}
+	for _, p := range patterns {
+		if !regexp.MustCompile(p).MatchString(d) {
+			t.Errorf("diagnostic %q does not match %s:\n%s", summary, p, d)
+		}
+	}
+}
