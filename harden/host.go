@@ -15,7 +15,7 @@ const (
 	TransactionalPath   = "/etc/transactional-update.conf"
 	RebootmgrConfigPath = "/etc/rebootmgr/rebootmgr.conf"
 	LingerDir           = "/var/lib/systemd/linger"
-	LingerTmpfilesPath  = "/etc/tmpfiles.d/hardnode-linger.conf"
+	LingerUnit          = "hardnode-linger.service"
 	RelabelUnit         = "hardnode-relabel.service"
 )
 
@@ -170,3 +170,25 @@ ExecStart=/usr/sbin/restorecon -R -F -i /etc /home /var/lib/systemd/linger
 [Install]
 WantedBy=sysinit.target
 `
+
+// lingerUnitContents asks logind to let users linger, at every boot before
+// logins. On MicroOS the initrd cannot write the flags under /var; asking
+// logind (rather than a tmpfiles line) lets logind create its own directory,
+// which SELinux policies allow only logind to do. Enabling is idempotent.
+func lingerUnitContents(users []string) string {
+	return `# Managed by hardnode.
+[Unit]
+Description=Let container users' services run without a login (hardnode)
+After=systemd-logind.service
+Wants=systemd-logind.service
+Before=sshd.service ssh.service systemd-user-sessions.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/bin/loginctl enable-linger ` + strings.Join(users, " ") + `
+
+[Install]
+WantedBy=multi-user.target
+`
+}

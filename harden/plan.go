@@ -169,28 +169,25 @@ func (p *plan) buildUpdate() {
 
 // buildLinger marks users whose services run without a login. Flatcar's
 // initrd sees /var, so the flag file is written directly; MicroOS's /var is
-// a subvolume the initrd does not mount, so systemd-tmpfiles creates the
-// flag at boot from a line under /etc.
+// a subvolume the initrd does not mount, so a boot unit asks logind to
+// create the flags.
 func (p *plan) buildLinger() {
-	var tmpfiles strings.Builder
+	var atBoot []string
 	for _, u := range p.node.ContainerUsers {
 		if !p.linger[u.Name] {
 			continue
 		}
 		flag := LingerDir + "/" + u.Name
 		if p.node.OS == MicroOS {
-			fmt.Fprintf(&tmpfiles, "f %s 0644 root root -\n", flag)
+			atBoot = append(atBoot, u.Name)
 			p.bootFiles = append(p.bootFiles, managedFile{id: "linger-" + u.Name, path: flag, mode: 0o644})
 			continue
 		}
 		p.file(managedFile{id: "linger-" + u.Name, path: flag, mode: 0o644})
 	}
-	if tmpfiles.Len() > 0 {
-		// An "f" line does not create missing parents, and no linger
-		// directory exists until some user lingers.
-		p.file(managedFile{id: "linger-tmpfiles", path: LingerTmpfilesPath, mode: 0o644,
-			contents: "# Managed by hardnode: linger flags, created at boot.\n" +
-				"d " + LingerDir + " 0755 root root -\n" + tmpfiles.String()})
+	if len(atBoot) > 0 {
+		p.units = append(p.units, managedUnit{id: "linger", name: LingerUnit, state: "enabled",
+			contents: lingerUnitContents(atBoot)})
 	}
 }
 
