@@ -68,6 +68,7 @@ terraform {
 variable "os_version" { type = string }
 variable "allow_rollback" { type = bool }
 variable "round" { type = string }
+variable "verify_timeout" { type = string }
 
 locals {
   keys_dir = %[1]q
@@ -105,7 +106,7 @@ resource "hardnode_node_verification" "v" {
   not_applicable   = hardnode_test_node.n.not_applicable
   expected_version = var.os_version
   allow_rollback   = var.allow_rollback
-  timeout          = "10m"
+  timeout          = var.verify_timeout
   triggers = {
     os_version = var.os_version
     round      = var.round
@@ -140,7 +141,8 @@ output "node" {
 }
 
 func vars(version string, allowRollback bool, round int) map[string]any {
-	return map[string]any{"os_version": version, "allow_rollback": allowRollback, "round": fmt.Sprint(round)}
+	return map[string]any{"os_version": version, "allow_rollback": allowRollback, "round": fmt.Sprint(round),
+		"verify_timeout": "10m"}
 }
 
 // checkAllPass asserts a report in which every check passed; not_applicable
@@ -250,187 +252,202 @@ func lifecycle(t *testing.T, f family) {
 	round := 0
 	next := func() int { round++; return round }
 	started := time.Now()
-
 	var first state
-	if !timed(t, "1_boot_and_verify", func(t *testing.T) {
-		out := r.mustApply(t, vars(base, false, next()))
-		s := r.outputs(t)
-		first = s
-		a = newAdmin(t, keysDir, s)
-		checkAllPass(t, s)
-		if got := str(s.Ver.OSVersion); got != base {
-			t.Errorf("verification os_version = %s, want %s", got, base)
-		}
-		if got := str(s.Node.RunningVersion); got != base {
-			t.Errorf("test node running_version = %s, want %s", got, base)
-		}
-		if f.name == "flatcar" && str(s.Ver.BootedSlot) != "USR-A" {
-			t.Errorf("booted_slot = %s, want USR-A", str(s.Ver.BootedSlot))
-		}
-		if f.name == "microos" && s.Ver.BootedSnapshot == nil {
-			t.Error("booted_snapshot is null")
-		}
-		if s.Ver.RolledBack == nil || *s.Ver.RolledBack {
-			t.Errorf("rolled_back = %v, want false", s.Ver.RolledBack)
-		}
-		if s.Node.PID <= 0 || !pidIsQEMU(s.Node.PID, "") {
-			t.Errorf("test node pid %d is not a running QEMU", s.Node.PID)
-		}
-		if t.Failed() {
-			t.Logf("apply output:\n%s", tail(out, 6000))
-		}
-	}) {
-		failed()
-		return
-	}
+	// The walk stops at the first failed step; destroy runs either way.
+	func() {
 
-	if !timed(t, "2_altered_node_fails_then_restored_passes", func(t *testing.T) {
-		restore := f.alter(t, a)
-		out := r.mustFailApply(t, vars(base, false, next()))
-		for _, id := range f.failing {
-			mustHaveDiagnostic(t, out, fmt.Sprintf("Check %q failed", id), ` Kind: \S+ Expected: .+ Found: `)
+		if !timed(t, "1_boot_and_verify", func(t *testing.T) {
+			out := r.mustApply(t, vars(base, false, next()))
+			s := r.outputs(t)
+			first = s
+			a = newAdmin(t, keysDir, s)
+			checkAllPass(t, s)
+			if got := str(s.Ver.OSVersion); got != base {
+				t.Errorf("verification os_version = %s, want %s", got, base)
+			}
+			if got := str(s.Node.RunningVersion); got != base {
+				t.Errorf("test node running_version = %s, want %s", got, base)
+			}
+			if f.name == "flatcar" && str(s.Ver.BootedSlot) != "USR-A" {
+				t.Errorf("booted_slot = %s, want USR-A", str(s.Ver.BootedSlot))
+			}
+			if f.name == "microos" && s.Ver.BootedSnapshot == nil {
+				t.Error("booted_snapshot is null")
+			}
+			if s.Ver.RolledBack == nil || *s.Ver.RolledBack {
+				t.Errorf("rolled_back = %v, want false", s.Ver.RolledBack)
+			}
+			if s.Node.PID <= 0 || !pidIsQEMU(s.Node.PID, "") {
+				t.Errorf("test node pid %d is not a running QEMU", s.Node.PID)
+			}
+			if t.Failed() {
+				t.Logf("apply output:\n%s", tail(out, 6000))
+			}
+		}) {
+			failed()
+			return
 		}
-		// A failed verification is not saved: the state keeps the last good one.
-		if s := r.outputs(t); len(s.Report) == 0 {
-			t.Error("state lost the last successful verification")
-		}
-		a.mustRun(t, restore)
-		r.mustApply(t, vars(base, false, next()))
-		checkAllPass(t, r.outputs(t))
-	}) {
-		failed()
-		return
-	}
 
-	if !timed(t, "5_reboot_during_verification", func(t *testing.T) {
-		before := strings.TrimSpace(a.mustRun(t, "cat /proc/sys/kernel/random/boot_id"))
-		a.mustRun(t, `sudo -n sh -c '(sleep 3; systemctl reboot) >/dev/null 2>&1 &'`)
-		out := r.mustApply(t, vars(base, false, next()))
-		s := r.outputs(t)
-		checkAllPass(t, s)
-		if got := str(s.Ver.OSVersion); got != base {
-			t.Errorf("os_version = %s, want %s", got, base)
+		if !timed(t, "2_altered_node_fails_then_restored_passes", func(t *testing.T) {
+			restore := f.alter(t, a)
+			out := r.mustFailApply(t, vars(base, false, next()))
+			for _, id := range f.failing {
+				mustHaveDiagnostic(t, out, fmt.Sprintf("Check %q failed", id), ` Kind: \S+ Expected: .+ Found: `)
+			}
+			// A failed verification is not saved: the state keeps the last good one.
+			if s := r.outputs(t); len(s.Report) == 0 {
+				t.Error("state lost the last successful verification")
+			}
+			a.mustRun(t, restore)
+			r.mustApply(t, vars(base, false, next()))
+			checkAllPass(t, r.outputs(t))
+		}) {
+			failed()
+			return
 		}
-		if s.Ver.RolledBack == nil || *s.Ver.RolledBack {
-			t.Errorf("a plain reboot was reported as rolled_back = %v", s.Ver.RolledBack)
-		}
-		after := strings.TrimSpace(a.mustRun(t, "cat /proc/sys/kernel/random/boot_id"))
-		if after == before {
-			t.Errorf("the node did not reboot (boot id %s unchanged)", before)
-		}
-		t.Logf("boot id before %s, verified %s, now %s (verification saw the new boot: %v)",
-			before, str(s.Ver.BootID), after, str(s.Ver.BootID) == after)
-		if t.Failed() {
-			t.Logf("apply output:\n%s", tail(out, 6000))
-		}
-	}) {
-		failed()
-		return
-	}
 
-	var updated state
-	if !timed(t, "3_update_ok", func(t *testing.T) {
-		out := r.mustApply(t, vars(good, false, next()))
-		s := r.outputs(t)
-		updated = s
-		checkAllPass(t, s)
-		if got := str(s.Ver.OSVersion); got != good {
-			t.Errorf("os_version = %s, want %s", got, good)
-		}
-		if got := str(s.Node.RunningVersion); got != good {
-			t.Errorf("test node running_version = %s, want %s", got, good)
-		}
-		if s.Ver.RolledBack == nil || *s.Ver.RolledBack {
-			t.Errorf("rolled_back = %v, want false", s.Ver.RolledBack)
-		}
-		switch f.name {
-		case "flatcar":
-			if got := str(s.Ver.BootedSlot); got != "USR-B" {
-				t.Errorf("booted_slot = %s after the update, want USR-B (was %s)", got, str(first.Ver.BootedSlot))
+		if !timed(t, "5_reboot_during_verification", func(t *testing.T) {
+			before := strings.TrimSpace(a.mustRun(t, "cat /proc/sys/kernel/random/boot_id"))
+			a.mustRun(t, `sudo -n sh -c '(sleep 3; systemctl reboot) >/dev/null 2>&1 &'`)
+			out := r.mustApply(t, vars(base, false, next()))
+			s := r.outputs(t)
+			checkAllPass(t, s)
+			if got := str(s.Ver.OSVersion); got != base {
+				t.Errorf("os_version = %s, want %s", got, base)
 			}
-		case "microos":
-			if s.Ver.BootedSnapshot == nil || first.Ver.BootedSnapshot == nil ||
-				*s.Ver.BootedSnapshot <= *first.Ver.BootedSnapshot {
-				t.Errorf("booted_snapshot %v after the update, want more than %v", s.Ver.BootedSnapshot, first.Ver.BootedSnapshot)
+			if s.Ver.RolledBack == nil || *s.Ver.RolledBack {
+				t.Errorf("a plain reboot was reported as rolled_back = %v", s.Ver.RolledBack)
 			}
+			after := strings.TrimSpace(a.mustRun(t, "cat /proc/sys/kernel/random/boot_id"))
+			if after == before {
+				t.Errorf("the node did not reboot (boot id %s unchanged)", before)
+			}
+			t.Logf("boot id before %s, verified %s, now %s (verification saw the new boot: %v)",
+				before, str(s.Ver.BootID), after, str(s.Ver.BootID) == after)
+			if t.Failed() {
+				t.Logf("apply output:\n%s", tail(out, 6000))
+			}
+		}) {
+			failed()
+			return
 		}
-		if t.Failed() {
-			t.Logf("apply output:\n%s", tail(out, 6000))
-		}
-	}) {
-		failed()
-		return
-	}
 
-	if !timed(t, "6_hardening_drift_after_update", func(t *testing.T) {
-		// The sshd drop-in is changed on the updated node; re-verification
-		// must report it (a comment: sshd's effective settings stay the same,
-		// only the managed file's content differs).
-		const dropin = "/etc/ssh/sshd_config.d/05-hardnode.conf"
-		a.mustRun(t, fmt.Sprintf(`sudo -n sh -c 'cp %[1]s /var/tmp/e2e-dropin && echo "# drift after update" >> %[1]s'`, dropin))
-		out := r.mustFailApply(t, vars(good, false, next()))
-		mustHaveDiagnostic(t, out, `Check "sshd-dropin" failed`, ` Kind: file Expected: .+ Found: `)
-		a.mustRun(t, fmt.Sprintf(`sudo -n sh -c 'cat /var/tmp/e2e-dropin > %s'`, dropin))
-		r.mustApply(t, vars(good, false, next()))
-		s := r.outputs(t)
-		checkAllPass(t, s)
-		if str(s.Ver.OSVersion) != good {
-			t.Errorf("os_version = %s, want %s", str(s.Ver.OSVersion), good)
+		var updated state
+		if !timed(t, "3_update_ok", func(t *testing.T) {
+			out := r.mustApply(t, vars(good, false, next()))
+			s := r.outputs(t)
+			updated = s
+			checkAllPass(t, s)
+			if got := str(s.Ver.OSVersion); got != good {
+				t.Errorf("os_version = %s, want %s", got, good)
+			}
+			if got := str(s.Node.RunningVersion); got != good {
+				t.Errorf("test node running_version = %s, want %s", got, good)
+			}
+			if s.Ver.RolledBack == nil || *s.Ver.RolledBack {
+				t.Errorf("rolled_back = %v, want false", s.Ver.RolledBack)
+			}
+			switch f.name {
+			case "flatcar":
+				if got := str(s.Ver.BootedSlot); got != "USR-B" {
+					t.Errorf("booted_slot = %s after the update, want USR-B (was %s)", got, str(first.Ver.BootedSlot))
+				}
+			case "microos":
+				if s.Ver.BootedSnapshot == nil || first.Ver.BootedSnapshot == nil ||
+					*s.Ver.BootedSnapshot <= *first.Ver.BootedSnapshot {
+					t.Errorf("booted_snapshot %v after the update, want more than %v", s.Ver.BootedSnapshot, first.Ver.BootedSnapshot)
+				}
+			}
+			if t.Failed() {
+				t.Logf("apply output:\n%s", tail(out, 6000))
+			}
+		}) {
+			failed()
+			return
 		}
-	}) {
-		failed()
-		return
-	}
 
-	if !timed(t, "4_broken_update_rolls_back", func(t *testing.T) {
-		out := r.mustFailApply(t, vars(broken, false, next()))
-		mustHaveDiagnostic(t, out, "Node rolled back", `Expected: `+regexp.QuoteMeta(broken), `Found: `+regexp.QuoteMeta(good))
-		out = r.mustApply(t, vars(broken, true, next()))
-		mustContainAll(t, out, `Node rolled back \(allowed\)`)
-		s := r.outputs(t)
-		checkAllPass(t, s, "os") // the expected_version row reports the rollback
-		if s.Ver.RolledBack == nil || !*s.Ver.RolledBack {
-			t.Errorf("rolled_back = %v, want true", s.Ver.RolledBack)
-		}
-		if got := str(s.Ver.OSVersion); got != good {
-			t.Errorf("os_version = %s after the rollback, want %s", got, good)
-		}
-		if got := str(s.Ver.PreviousVersion); got != good {
-			t.Errorf("previous_version = %s, want %s", got, good)
-		}
-		if got := str(s.Node.RunningVersion); got != good {
-			t.Errorf("test node running_version = %s, want %s (os_version %s)", got, good, s.Node.OSVersion)
-		}
-		var osRow *reportRow
-		for i := range s.Report {
-			if s.Report[i].Kind == "os" {
-				osRow = &s.Report[i]
+		if !timed(t, "6_hardening_drift_after_update", func(t *testing.T) {
+			// The sshd drop-in is changed on the updated node; re-verification
+			// must report it (a comment: sshd's effective settings stay the same,
+			// only the managed file's content differs).
+			const dropin = "/etc/ssh/sshd_config.d/05-hardnode.conf"
+			a.mustRun(t, fmt.Sprintf(`sudo -n sh -c 'cp %[1]s /var/tmp/e2e-dropin && echo "# drift after update" >> %[1]s'`, dropin))
+			out := r.mustFailApply(t, vars(good, false, next()))
+			mustHaveDiagnostic(t, out, `Check "sshd-dropin" failed`, ` Kind: file Expected: .+ Found: `)
+			a.mustRun(t, fmt.Sprintf(`sudo -n sh -c 'cat /var/tmp/e2e-dropin > %s'`, dropin))
+			r.mustApply(t, vars(good, false, next()))
+			s := r.outputs(t)
+			checkAllPass(t, s)
+			if str(s.Ver.OSVersion) != good {
+				t.Errorf("os_version = %s, want %s", str(s.Ver.OSVersion), good)
 			}
+		}) {
+			failed()
+			return
 		}
-		if osRow == nil {
-			t.Error("no expected_version row in the report")
-		} else if !strings.Contains(osRow.Expected+" "+osRow.Actual, broken) ||
-			!strings.Contains(osRow.Expected+" "+osRow.Actual, good) {
-			t.Errorf("expected_version row does not show both versions: %+v", *osRow)
-		}
-		switch f.name {
-		case "flatcar":
-			if str(s.Ver.BootedSlot) != str(updated.Ver.BootedSlot) {
-				t.Errorf("booted_slot = %s after the rollback, want %s", str(s.Ver.BootedSlot), str(updated.Ver.BootedSlot))
+
+		if !timed(t, "4a_broken_update_fails_without_allow_rollback", func(t *testing.T) {
+			out := r.mustFailApply(t, vars(broken, false, next()))
+			mustHaveDiagnostic(t, out, "Node rolled back", `Expected: (version )?`+regexp.QuoteMeta(broken)+
+				` Found: (version )?`+regexp.QuoteMeta(good)+`\b`)
+			// The failed verification is not saved; the test node tells the truth.
+			s := r.outputs(t)
+			if got := str(s.Node.RunningVersion); got != good {
+				t.Errorf("test node running_version = %s after the failed update, want %s (os_version %s)",
+					got, good, s.Node.OSVersion)
 			}
-		case "microos":
-			if s.Ver.BootedSnapshot == nil || updated.Ver.BootedSnapshot == nil ||
-				*s.Ver.BootedSnapshot != *updated.Ver.BootedSnapshot {
-				t.Errorf("booted_snapshot = %v after the rollback, want %v", s.Ver.BootedSnapshot, updated.Ver.BootedSnapshot)
+		}) {
+			failed()
+			return
+		}
+
+		timed(t, "4b_rollback_accepted_with_allow_rollback", func(t *testing.T) {
+			// Only allow_rollback changes: the node rolled back during the
+			// previous (failed) apply. A short timeout: the verification should
+			// conclude at once, not wait for a version that will never come.
+			v := vars(broken, true, next())
+			v["verify_timeout"] = "2m"
+			out := r.mustApply(t, v)
+			mustContainAll(t, out, `Node rolled back \(allowed\)`)
+			s := r.outputs(t)
+			checkAllPass(t, s, "os") // the expected_version row reports the rollback
+			if s.Ver.RolledBack == nil || !*s.Ver.RolledBack {
+				t.Errorf("rolled_back = %v, want true", s.Ver.RolledBack)
 			}
-		}
-		if t.Failed() {
-			t.Logf("apply output:\n%s", tail(out, 6000))
-		}
-	}) {
-		failed()
-		return
-	}
+			if got := str(s.Ver.OSVersion); got != good {
+				t.Errorf("os_version = %s after the rollback, want %s", got, good)
+			}
+			if got := str(s.Ver.PreviousVersion); got != good {
+				t.Errorf("previous_version = %s, want %s", got, good)
+			}
+			var osRow *reportRow
+			for i := range s.Report {
+				if s.Report[i].Kind == "os" {
+					osRow = &s.Report[i]
+				}
+			}
+			if osRow == nil {
+				t.Error("no expected_version row in the report")
+			} else if !strings.Contains(osRow.Expected+" "+osRow.Actual, broken) ||
+				!strings.Contains(osRow.Expected+" "+osRow.Actual, good) {
+				t.Errorf("expected_version row does not show both versions: %+v", *osRow)
+			}
+			switch f.name {
+			case "flatcar":
+				if str(s.Ver.BootedSlot) != str(updated.Ver.BootedSlot) {
+					t.Errorf("booted_slot = %s after the rollback, want %s", str(s.Ver.BootedSlot), str(updated.Ver.BootedSlot))
+				}
+			case "microos":
+				if s.Ver.BootedSnapshot == nil || updated.Ver.BootedSnapshot == nil ||
+					*s.Ver.BootedSnapshot != *updated.Ver.BootedSnapshot {
+					t.Errorf("booted_snapshot = %v after the rollback, want %v", s.Ver.BootedSnapshot, updated.Ver.BootedSnapshot)
+				}
+			}
+			if t.Failed() {
+				t.Logf("apply output:\n%s", tail(out, 6000))
+			}
+		})
+	}()
 
 	timed(t, "destroy", func(t *testing.T) {
 		pid := first.Node.PID
