@@ -295,7 +295,7 @@ func TestAccNodeVerificationPlanTimeValidation(t *testing.T) {
   agent_socket = "/tmp/x"
   trust_on_first_use = true
   expectations = jsonencode({version = 1, checks = [{id = "f", kind = "file", path = "/x", sha256 = "abcd"}]})`,
-			`check "f": sha256 "abcd" is 4 hexadecimal digits`},
+			`check "f": sha256 "abcd" is not 64 hexadecimal digits`},
 		{`host = "127.0.0.1"
   agent_socket = "/tmp/x"
   trust_on_first_use = true
