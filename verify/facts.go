@@ -38,6 +38,9 @@ type Facts struct {
 	FailedUnits    []string       // nil when they could not be read (the reason is in Problems)
 	RebootPending  bool
 	RebootReason   string   // what says a reboot is pending
+	// RollbackRecord is the node's own record of falling back from a failed
+	// update, when it was written during the current boot; "" otherwise.
+	RollbackRecord string
 	Problems       []string // facts that could not be gathered, with why
 
 	slotErr     error // why BootedSlot could not be determined, if it could not
@@ -126,6 +129,9 @@ func gatherFacts(ctx context.Context, c *nodeConn) (Facts, error) {
 	}
 
 	if err := rebootPending(ctx, c, &f); err != nil {
+		return f, err
+	}
+	if err := rollbackRecord(ctx, c, &f); err != nil {
 		return f, err
 	}
 	return f, nil
@@ -249,4 +255,64 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// rollbackRecords are the files in which a node records that it fell back
+// from an update that did not boot: the stand-ins' boot markers
+// (Flatcar-like and MicroOS-like).
+// TODO(#6): read the real OSes' records too (Flatcar: the other USR
+// partition's cgpt priority and tries; MicroOS: health-checker's state).
+var rollbackRecords = []string{"/boot/standin/last-rollback", "/var/lib/standin/last-rollback"}
+
+// rollbackRecord sets f.RollbackRecord from the first record written during
+// the current boot (its time is at or after the boot time in /proc/stat, on
+// the node's own clock). A missing record is the normal case and no problem.
+func rollbackRecord(ctx context.Context, c *nodeConn, f *Facts) error {
+	stat, err := c.readFile(ctx, "/proc/stat")
+	if err != nil {
+		if errors.Is(err, errConnectionLost) {
+			return err
+		}
+		f.Problems = append(f.Problems, err.Error())
+		return nil
+	}
+	bootTime, ok := ParseBootTime(stat)
+	if !ok {
+		f.Problems = append(f.Problems, "no btime line in /proc/stat")
+		return nil
+	}
+	for _, record := range rollbackRecords {
+		info, err := c.lstat(ctx, record)
+		if errors.Is(err, errConnectionLost) {
+			return err
+		}
+		if err != nil || !info.Mode().IsRegular() || info.ModTime().Before(bootTime) {
+			continue
+		}
+		data, err := c.readFile(ctx, record)
+		if errors.Is(err, errConnectionLost) {
+			return err
+		}
+		if err == nil {
+			f.RollbackRecord = record + ": " + strings.TrimSpace(string(data))
+			return nil
+		}
+	}
+	return nil
+}
+
+// ParseBootTime reads the boot time (the "btime" line, seconds since the
+// epoch) from /proc/stat.
+func ParseBootTime(data []byte) (time.Time, bool) {
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 2 && fields[0] == "btime" {
+			secs, err := strconv.ParseInt(fields[1], 10, 64)
+			if err != nil || secs <= 0 {
+				return time.Time{}, false
+			}
+			return time.Unix(secs, 0), true
+		}
+	}
+	return time.Time{}, false
 }

@@ -309,7 +309,10 @@ func (v *run) checks(ctx context.Context, c *nodeConn, facts Facts) (rows []expe
 // as hardnode_test_node does). The node must then run the old version, slot
 // or snapshot (of the last verification or of this run's first contact). A
 // boot id that merely differs from the last verification is no evidence
-// that an update was tried, so it keeps the verifier waiting.
+// that an update was tried, so it keeps the verifier waiting, unless the
+// node itself recorded during its current boot that it fell back from an
+// update (an apply that failed on the rollback, applied again with
+// allow_rollback).
 func (v *run) updateOutcome(f Facts) (outcome *UpdateOutcome, wait bool) {
 	want := v.opts.ExpectedVersion
 	if v.runStart == nil {
@@ -331,6 +334,10 @@ func (v *run) updateOutcome(f Facts) (outcome *UpdateOutcome, wait bool) {
 		return o, false
 	}
 	if !o.Rebooted {
+		if bootChanged(prior) && f.RollbackRecord != "" && runsOld(f, prior) {
+			o.Rebooted, o.RolledBack = true, true
+			return o, false
+		}
 		o.StaleReboot = bootChanged(prior)
 		return o, true
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -482,6 +483,60 @@ func TestRebootBeforeApplyIsNoRollback(t *testing.T) {
 	if rep.Update == nil || rep.Update.RolledBack || !rep.Update.TimedOut ||
 		!strings.Contains(row.Detail, "not during this apply") {
 		t.Fatalf("update outcome %+v, row %+v; want a timeout without rollback", rep.Update, row)
+	}
+}
+
+// An apply that failed on a rollback leaves the node rebooted before the
+// next apply; applied again (with allow_rollback), the node's own record
+// of the fallback, written during its current boot, shows the rollback.
+func TestRollbackRecordedBeforeApply(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		record string
+		stamp  time.Duration // record's age relative to the boot
+		want   bool
+	}{
+		{"recorded-this-boot", "/boot/standin/last-rollback", time.Minute, true},
+		{"recorded-last-boot", "/boot/standin/last-rollback", -time.Hour, false},
+		{"no-record", "", 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			node, tgt := simTarget(t, nodesim.Flatcar, "1.0.0")
+			first := verifyOK(t, tgt, nil, fastOptions())
+			node.Reboot(0, nil)
+			boot := time.Now().Add(-2 * time.Hour)
+			_ = node.WriteFile("/proc/uptime", "7200.00 7000.00\n")
+			_ = node.WriteFile("/proc/stat", fmt.Sprintf("cpu  1 2 3\nbtime %d\nprocesses 9\n", boot.Unix()))
+			if tc.record != "" {
+				_ = node.WriteFile(tc.record, "failed=B booted=A\n")
+				stamp := boot.Add(tc.stamp)
+				if err := node.Chtimes(tc.record, stamp); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			opts := fastOptions()
+			opts.Timeout = 300 * time.Millisecond
+			opts.ApplyStarted = time.Now()
+			opts.ExpectedVersion = "1.0.1"
+			opts.Previous = &Baseline{BootID: first.Facts.BootID, Version: first.Facts.OSVersion, Slot: first.Facts.BootedSlot}
+			rep := verifyOK(t, tgt, nil, opts)
+			if rep.Update == nil || rep.Update.RolledBack != tc.want || rep.Update.TimedOut == tc.want {
+				t.Fatalf("update outcome %+v; want rolled back %v", rep.Update, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseBootTime(t *testing.T) {
+	got, ok := ParseBootTime([]byte("cpu  1 2\nbtime 1796407834\n"))
+	if !ok || got.Unix() != 1796407834 {
+		t.Fatalf("ParseBootTime = %v, %v", got, ok)
+	}
+	for _, bad := range []string{"", "btime x\n", "btime -1\n", "btime\n"} {
+		if _, ok := ParseBootTime([]byte(bad)); ok {
+			t.Errorf("ParseBootTime(%q) accepted", bad)
+		}
 	}
 }
 

@@ -215,6 +215,11 @@ func (n *Node) WriteFile(path, content string) error {
 	return os.WriteFile(p, []byte(content), 0o644)
 }
 
+// Chtimes sets the modification time of a path below the node's root.
+func (n *Node) Chtimes(path string, mtime time.Time) error {
+	return os.Chtimes(filepath.Join(n.Root, filepath.Clean("/"+path)), mtime, mtime)
+}
+
 // Remove deletes a path below the node's root.
 func (n *Node) Remove(path string) error {
 	return os.RemoveAll(filepath.Join(n.Root, filepath.Clean("/"+path)))
