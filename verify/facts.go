@@ -37,7 +37,7 @@ type Facts struct {
 	BootedSnapshot *int           // btrfs snapshot number of "/" on MicroOS-like nodes
 	FailedUnits    []string       // nil when they could not be read (the reason is in Problems)
 	RebootPending  bool
-	RebootReason   string   // what says a reboot is pending
+	RebootReason   string // what says a reboot is pending
 	// RollbackRecord is the node's own record of falling back from a failed
 	// update, when it was written during the current boot; "" otherwise.
 	RollbackRecord string

@@ -330,7 +330,7 @@ func TestConnectionAlwaysDroppedNeverPasses(t *testing.T) {
 	node, tgt := simTarget(t, nodesim.Flatcar, "1.0.0")
 	doc := mustDoc(t, "flatcar", passingChecks(nodesim.Flatcar, "1.0.0")...)
 	// Enough operations for the facts, then the connection dies mid-checks.
-	node.DropConnections(15, -1)
+	node.DropConnections(18, -1) // facts take 15 operations, the rollback record 3 more
 	opts := fastOptions()
 	opts.Timeout = 1 * time.Second
 	rep, err := Verify(context.Background(), tgt, doc, opts)
