@@ -148,7 +148,8 @@ func (d *document) entryAt(at path.ContextPath, severity, msg string) Entry {
 // looked up in the parsed tree.
 func yamlError(src []byte, source int, root *yaml.Node, err error) *Error {
 	var msgs []string
-	if te, ok := err.(*yaml.TypeError); ok {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
 		msgs = te.Errors
 	} else {
 		msgs = []string{err.Error()}

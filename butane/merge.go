@@ -1,6 +1,7 @@
 package butane
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -61,7 +62,8 @@ func combine(docs []*translated, want int, opts Options) (*merged, error) {
 				attr = AttrTarget
 			}
 			e := &Error{Attribute: attr, Summary: "Config needs a newer Ignition spec", Err: err}
-			if derr, ok := err.(*DowngradeError); ok {
+			var derr *DowngradeError
+			if errors.As(err, &derr) {
 				if entry, ok := m.locateField(derr.Field, "error", err.Error()); ok {
 					e.Source = entry.Source
 					e.Entries = []Entry{entry}

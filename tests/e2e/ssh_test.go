@@ -16,9 +16,8 @@ import (
 // admin runs commands on the node as its admin user, the host key pinned
 // from the test node's host_key output.
 type admin struct {
-	addr    string
-	config  *ssh.ClientConfig
-	hostKey string
+	addr   string
+	config *ssh.ClientConfig
 }
 
 func newAdmin(t *testing.T, keysDir string, s state) *admin {
