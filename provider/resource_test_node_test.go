@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -27,24 +25,6 @@ import (
 
 	"github.com/hardnode/terraform-provider-hardnode/testnode"
 )
-
-// testNodeProviderFactories serves the provider in-process to the real
-// terraform binary.
-var testNodeProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"hardnode": providerserver.NewProtocol6WithError(New("test")()),
-}
-
-func testNodePreCheck(t *testing.T) {
-	t.Helper()
-	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
-		tf, err := exec.LookPath("terraform")
-		if err != nil {
-			t.Fatalf("terraform not on PATH and TF_ACC_TERRAFORM_PATH unset: %v", err)
-		}
-		t.Setenv("TF_ACC_TERRAFORM_PATH", tf)
-	}
-	t.Setenv("CHECKPOINT_DISABLE", "1")
-}
 
 func repoRootDir(t *testing.T) string {
 	t.Helper()
@@ -84,9 +64,9 @@ func TestTestNodeConfigValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			testNodePreCheck(t)
+			testAccPreCheck(t)
 			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testNodeProviderFactories,
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config: fmt.Sprintf("resource \"hardnode_test_node\" \"n\" {\n state_dir = %q\n %s\n}\n",
 						dir, tt.body),
@@ -98,9 +78,9 @@ func TestTestNodeConfigValidation(t *testing.T) {
 	}
 
 	t.Run("relative state_dir", func(t *testing.T) {
-		testNodePreCheck(t)
+		testAccPreCheck(t)
 		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: testNodeProviderFactories,
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 			Steps: []resource.TestStep{{
 				Config: `resource "hardnode_test_node" "n" {
 					state_dir = "node1"
@@ -321,8 +301,8 @@ resource "hardnode_test_node" "n" {
 `, kernel, initrd, disk, writeIgnition(t, keys.ignition(t)), stateDir, keys.hostPublic) + testNodeOutputs
 
 	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testNodePreCheck(t) },
-		ProtoV6ProviderFactories: testNodeProviderFactories,
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkNodeGone(stateDir),
 		Steps: []resource.TestStep{
 			{
@@ -390,8 +370,8 @@ resource "hardnode_test_node" "n" {
 	var firstPID string
 
 	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testNodePreCheck(t) },
-		ProtoV6ProviderFactories: testNodeProviderFactories,
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkNodeGone(stateDir),
 		Steps: []resource.TestStep{
 			{
