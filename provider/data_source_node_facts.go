@@ -32,21 +32,12 @@ func (d *nodeFactsDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 	resp.Schema = nodeFactsSchema()
 }
 
-func (m *nodeFactsModel) inputs() nodeConnInputs {
-	return nodeConnInputs{
-		Host: m.Host, Port: m.Port, User: m.User,
-		PrivateKey: m.PrivateKey, PrivateKeyPassphrase: m.PrivateKeyPassphrase,
-		AgentSocket: m.AgentSocket, HostKey: m.HostKey, TrustOnFirstUse: m.TrustOnFirstUse,
-		Expectations: m.Expectations, NotApplicable: m.NotApplicable, Timeout: m.Timeout,
-	}
-}
-
 func (d *nodeFactsDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest,
 	resp *datasource.ValidateConfigResponse) {
 	var cfg nodeFactsModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(cfg.inputs().validate(ctx)...)
+		resp.Diagnostics.Append(cfg.validate(ctx)...)
 	}
 }
 
@@ -56,7 +47,7 @@ func (d *nodeFactsDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	in := m.inputs()
+	in := m.nodeConnInputs
 	if in.Timeout.IsNull() {
 		in.Timeout = types.StringValue("2m")
 	}

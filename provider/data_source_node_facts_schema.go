@@ -7,17 +7,7 @@ import (
 
 // nodeFactsModel is the hardnode_node_facts configuration and result.
 type nodeFactsModel struct {
-	Host                 types.String `tfsdk:"host"`
-	Port                 types.Int64  `tfsdk:"port"`
-	User                 types.String `tfsdk:"user"`
-	PrivateKey           types.String `tfsdk:"private_key"`
-	PrivateKeyPassphrase types.String `tfsdk:"private_key_passphrase"`
-	AgentSocket          types.String `tfsdk:"agent_socket"`
-	HostKey              types.String `tfsdk:"host_key"`
-	TrustOnFirstUse      types.Bool   `tfsdk:"trust_on_first_use"`
-	Expectations         types.String `tfsdk:"expectations"`
-	NotApplicable        types.Map    `tfsdk:"not_applicable"`
-	Timeout              types.String `tfsdk:"timeout"`
+	nodeConnInputs // host, port, user, keys, host_key, expectations, not_applicable, timeout
 
 	OSID           types.String `tfsdk:"os_id"`
 	OSVersion      types.String `tfsdk:"os_version"`

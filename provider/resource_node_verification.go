@@ -33,15 +33,6 @@ func (r *nodeVerificationResource) Schema(_ context.Context, _ resource.SchemaRe
 	resp.Schema = nodeVerificationSchema()
 }
 
-func (m *nodeVerificationModel) inputs() nodeConnInputs {
-	return nodeConnInputs{
-		Host: m.Host, Port: m.Port, User: m.User,
-		PrivateKey: m.PrivateKey, PrivateKeyPassphrase: m.PrivateKeyPassphrase,
-		AgentSocket: m.AgentSocket, HostKey: m.HostKey, TrustOnFirstUse: m.TrustOnFirstUse,
-		Expectations: m.Expectations, NotApplicable: m.NotApplicable, Timeout: m.Timeout,
-	}
-}
-
 func (r *nodeVerificationResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest,
 	resp *resource.ValidateConfigResponse) {
 	var cfg nodeVerificationModel
@@ -49,7 +40,7 @@ func (r *nodeVerificationResource) ValidateConfig(ctx context.Context, req resou
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(cfg.inputs().validate(ctx)...)
+	resp.Diagnostics.Append(cfg.validate(ctx)...)
 	if known(cfg.ExpectedVersion) && cfg.ExpectedVersion.ValueString() == "" {
 		resp.Diagnostics.AddAttributeError(path.Root("expected_version"), "Empty expected_version",
 			"Leave expected_version unset, or give the os-release VERSION the node should run.")
@@ -118,7 +109,7 @@ type getAttribute func(context.Context, path.Path, any) diag.Diagnostics
 func (r *nodeVerificationResource) verify(ctx context.Context, plan nodeVerificationModel, config getAttribute,
 	prior *nodeVerificationModel) (nodeVerificationModel, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	in := plan.inputs()
+	in := plan.nodeConnInputs
 	// Write-only attributes are null in the plan: read them from the configuration.
 	diags.Append(config(ctx, path.Root("private_key"), &in.PrivateKey)...)
 	diags.Append(config(ctx, path.Root("private_key_passphrase"), &in.PrivateKeyPassphrase)...)

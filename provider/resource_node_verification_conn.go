@@ -21,17 +21,17 @@ import (
 // nodeConnInputs are the connection and check inputs that
 // hardnode_node_verification and hardnode_node_facts share.
 type nodeConnInputs struct {
-	Host                 types.String
-	Port                 types.Int64
-	User                 types.String
-	PrivateKey           types.String
-	PrivateKeyPassphrase types.String
-	AgentSocket          types.String
-	HostKey              types.String
-	TrustOnFirstUse      types.Bool
-	Expectations         types.String
-	NotApplicable        types.Map
-	Timeout              types.String
+	Host                 types.String `tfsdk:"host"`
+	Port                 types.Int64  `tfsdk:"port"`
+	User                 types.String `tfsdk:"user"`
+	PrivateKey           types.String `tfsdk:"private_key"`
+	PrivateKeyPassphrase types.String `tfsdk:"private_key_passphrase"`
+	AgentSocket          types.String `tfsdk:"agent_socket"`
+	HostKey              types.String `tfsdk:"host_key"`
+	TrustOnFirstUse      types.Bool   `tfsdk:"trust_on_first_use"`
+	Expectations         types.String `tfsdk:"expectations"`
+	NotApplicable        types.Map    `tfsdk:"not_applicable"`
+	Timeout              types.String `tfsdk:"timeout"`
 }
 
 // validate checks the inputs at plan time. Unknown values are skipped; key

@@ -19,21 +19,11 @@ import (
 // state. private_key and private_key_passphrase are write-only: always null
 // here, read from the configuration in Create and Update.
 type nodeVerificationModel struct {
-	ID                   types.String `tfsdk:"id"`
-	Host                 types.String `tfsdk:"host"`
-	Port                 types.Int64  `tfsdk:"port"`
-	User                 types.String `tfsdk:"user"`
-	PrivateKey           types.String `tfsdk:"private_key"`
-	PrivateKeyPassphrase types.String `tfsdk:"private_key_passphrase"`
-	AgentSocket          types.String `tfsdk:"agent_socket"`
-	HostKey              types.String `tfsdk:"host_key"`
-	TrustOnFirstUse      types.Bool   `tfsdk:"trust_on_first_use"`
-	Expectations         types.String `tfsdk:"expectations"`
-	NotApplicable        types.Map    `tfsdk:"not_applicable"`
-	ExpectedVersion      types.String `tfsdk:"expected_version"`
-	AllowRollback        types.Bool   `tfsdk:"allow_rollback"`
-	Timeout              types.String `tfsdk:"timeout"`
-	Triggers             types.Map    `tfsdk:"triggers"`
+	ID              types.String `tfsdk:"id"`
+	nodeConnInputs               // host, port, user, keys, host_key, expectations, not_applicable, timeout
+	ExpectedVersion types.String `tfsdk:"expected_version"`
+	AllowRollback   types.Bool   `tfsdk:"allow_rollback"`
+	Triggers        types.Map    `tfsdk:"triggers"`
 
 	Report          types.List   `tfsdk:"report"`
 	OSVersion       types.String `tfsdk:"os_version"`
